@@ -1,0 +1,71 @@
+"""The model contract every registered model fulfils.
+
+A model is a `tf.Module` built from a problem's `ProblemInfo` (vocabulary sizes, modalities) plus
+its own gin-configurable hyperparameters. Its weights all come from `t2t.layers.weights`, so the
+same model runs on one device, under tf.distribute or under DTensor without mentioning devices.
+
+Features are dicts of int32 tensors padded with `PAD_ID` (0):
+  "inputs":  [batch, input_length]  (absent for language models; float features for audio)
+  "targets": [batch, target_length], each sequence ends with `EOS_ID` (1) before its padding.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+import tensorflow as tf
+
+if TYPE_CHECKING:
+    from t2t.decoding import DecodeParams
+    from t2t.layers.random import SeedStream
+
+PAD_ID = 0
+EOS_ID = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class ProblemInfo:
+    """What a model needs to know about the problem it is trained on.
+
+    Attributes:
+      input_vocab_size: number of input symbols (0 when inputs are not symbols).
+      target_vocab_size: number of target symbols.
+      input_modality: "symbol" for token ids, "audio" for [batch, frames, features] float inputs.
+      input_feature_size: size of the last dim of float inputs (0 for symbols).
+    """
+    input_vocab_size: int
+    target_vocab_size: int
+    input_modality: str = "symbol"
+    input_feature_size: int = 0
+
+
+class Model(tf.Module):
+    """Base class of registered models. Subclasses implement the three methods below."""
+
+    def __init__(self, problem_info: ProblemInfo, name: str | None = None):
+        super().__init__(name=name)
+        self.problem_info = problem_info
+
+    def __call__(self, features: dict[str, tf.Tensor], training: bool,
+                 seeds: "SeedStream | None" = None) -> tf.Tensor:
+        """Teacher-forced forward pass → logits [batch, target_length, target_vocab_size].
+
+        `seeds` feeds dropout; it must be given when `training` is True.
+        """
+        raise NotImplementedError
+
+    def loss(self, logits: tf.Tensor, features: dict[str, tf.Tensor]) -> tuple[tf.Tensor, tf.Tensor]:
+        """Returns (loss_sum, weight_sum): scalar sums over non-padding target positions.
+
+        The trainer divides the sums over all replicas, so the loss is per token of the global batch
+        whatever the number of devices.
+        """
+        raise NotImplementedError
+
+    def infer(self, features: dict[str, tf.Tensor], params: "DecodeParams") -> dict[str, tf.Tensor]:
+        """Decodes without teacher forcing.
+
+        Returns {"outputs": int32 [batch, length] (EOS and padding after it are 0/1 as decoded),
+                 "scores": float32 [batch] (log-probability, length-penalized for beam search)}.
+        """
+        raise NotImplementedError
