@@ -18,6 +18,7 @@ setup(
     package_data={"t2t.hparams": ["*.gin"]},
     install_requires=[
         "tensorflow-datasets>=4.9",
+        "tensorboard>=2.20",  # tf.summary.scalar lives in the tensorboard package
         "gin-config>=0.5",
         "absl-py>=2.0",
         "sentencepiece>=0.2",
