@@ -1,0 +1,124 @@
+"""t2t-decoder: decodes with a model trained by t2t-trainer.
+
+    t2t-decoder --output_dir=~/t2t_train/reverse --data_dir=~/t2t_data --decode_split=test
+    t2t-decoder --output_dir=... --decode_from_file=in.txt --decode_to_file=out.txt \
+        --decode_hparams="beam_size=4,alpha=0.6"
+    t2t-decoder --output_dir=... --decode_interactive
+
+The problem, model and every hyperparameter come from <output_dir>/config.gin, written at training
+time, so a model trained with overrides decodes without repeating them.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+import tensorflow as tf
+from absl import app, flags, logging
+
+from t2t import config, decoding, inference, registry
+from t2t.scripts import common
+
+flags.DEFINE_string("output_dir", "", "The training run's directory (config.gin, checkpoints).")
+flags.DEFINE_string("data_dir", "", "Data directory, for --decode_split and vocabularies.")
+flags.DEFINE_string("checkpoint_path", "", "Checkpoint to decode with (default: the latest in "
+                    "--output_dir).")
+flags.DEFINE_string("decode_hparams", "", 'Decoding parameters, "beam_size=4,alpha=0.6".')
+flags.DEFINE_string("decode_from_file", "", "Decode each line of this file.")
+flags.DEFINE_string("decode_to_file", "", "Write one decoded line per input here (default: "
+                    "stdout).")
+flags.DEFINE_bool("decode_interactive", False, "Read inputs from stdin, one per line.")
+flags.DEFINE_string("decode_split", "", "Decode this split of the problem's data (train, dev, "
+                    "test) and report the problem's metrics against its references.")
+flags.DEFINE_integer("decode_max_examples", 0, "With --decode_split: decode only the first N.")
+
+FLAGS = flags.FLAGS
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+    common.register_everything()
+    if FLAGS.registry_help:
+        print(registry.help_text())
+        return
+    common.require("output_dir")
+    sources = [FLAGS.decode_from_file, FLAGS.decode_interactive, FLAGS.decode_split]
+    if sum(bool(source) for source in sources) != 1:
+        raise app.UsageError("give exactly one of --decode_from_file, --decode_interactive, "
+                             "--decode_split")
+    with common.user_errors_as_usage():
+        decoder = _build_decoder()
+        if FLAGS.decode_split:
+            common.require("data_dir")
+    if FLAGS.decode_split:
+        _decode_split(decoder)
+    elif FLAGS.decode_interactive:
+        _decode_interactive(decoder)
+    else:
+        with common.user_errors_as_usage():
+            lines = _read_lines(FLAGS.decode_from_file)
+        _write_lines(decoder.decode_texts(lines), FLAGS.decode_to_file)
+
+
+def _build_decoder() -> inference.Inference:
+    problem_name, model_name = config.read_config(FLAGS.output_dir)
+    problem = registry.problems.get(problem_name)()
+    model = registry.models.get(model_name)(problem.info())
+    checkpoint_path = FLAGS.checkpoint_path or tf.train.latest_checkpoint(FLAGS.output_dir)
+    if not checkpoint_path:
+        raise FileNotFoundError(f"no checkpoint in --output_dir={FLAGS.output_dir}")
+    status = tf.train.Checkpoint(model=model).read(checkpoint_path)
+    status.expect_partial().assert_existing_objects_matched()
+    logging.info("decoding with %s (%s on %s)", checkpoint_path, model_name, problem_name)
+    return inference.Inference(problem, model, decoding.parse_decode_hparams(FLAGS.decode_hparams))
+
+
+def _decode_split(decoder: inference.Inference) -> None:
+    hypotheses, references = decoder.decode_split(FLAGS.data_dir, FLAGS.decode_split,
+                                                  FLAGS.decode_max_examples)
+    if FLAGS.decode_to_file:
+        _write_lines(hypotheses, FLAGS.decode_to_file)
+    metrics = decoder.problem.decode_metrics(hypotheses, references)
+    print(f"{FLAGS.decode_split}: {len(hypotheses)} examples  " +
+          "  ".join(f"{name} {value:.4f}" for name, value in metrics.items()))
+
+
+def _decode_interactive(decoder: inference.Inference) -> None:
+    print("Type an input and press enter; Ctrl-D ends.", file=sys.stderr)
+    for line in sys.stdin:
+        line = line.rstrip("\n")
+        try:
+            print(decoder.decode_texts([line])[0], flush=True)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr, flush=True)
+
+
+def _read_lines(path: str) -> list[str]:
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"--decode_from_file={path}: no such file")
+    with open(path, encoding="utf-8") as file:
+        return [line.rstrip("\n") for line in file]
+
+
+def _write_lines(lines: list[str], path: str) -> None:
+    """Writes lines to `path` atomically (a temp file renamed into place), or to stdout."""
+    if not path:
+        sys.stdout.write("".join(f"{line}\n" for line in lines))
+        return
+    directory = os.path.dirname(os.path.abspath(path))
+    with tempfile.NamedTemporaryFile("w", dir=directory, delete=False, encoding="utf-8",
+                                     prefix=f".{os.path.basename(path)}.") as file:
+        file.writelines(f"{line}\n" for line in lines)
+    os.replace(file.name, path)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    logging.set_verbosity(logging.INFO)
+    app.run(main, argv=sys.argv)
+
+
+if __name__ == "__main__":
+    run()

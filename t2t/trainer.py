@@ -1,0 +1,285 @@
+"""The training loop: one compiled train step on a mesh plan, checkpoints, eval, summaries.
+
+    trainer = Trainer(problem, "transformer", plan, RunOptions(output_dir=..., data_dir=...))
+    trainer.train()
+
+What one step does (`Trainer._train_step`, a `tf.function`):
+  1. takes the next global batch from a checkpointable tf.data iterator (so a resumed run sees
+     exactly the batches an uninterrupted run would have seen);
+  2. on every replica: slices its rows, computes loss sums and gradients (`_compute_gradients`,
+     compiled by XLA when `xla_compile` is set);
+  3. sums gradients and token counts over replicas, divides by the global token count (so the loss
+     is per target token of the global batch, whatever the number of devices) and applies the
+     optimizer update.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import time
+from typing import Any
+
+import gin
+import tensorflow as tf
+from absl import logging
+
+from t2t import batching, inference, learning_rate, optimizers, registry
+from t2t.decoding import DecodeParams
+from t2t.layers.random import SeedStream
+from t2t.mesh import Plan
+from t2t.model import PAD_ID, Model
+from t2t.problem import Problem
+
+
+@gin.configurable
+@dataclasses.dataclass
+class TrainHparams:
+    """Training hyperparameters that belong to the hparams set (gin), not to the command line.
+
+    Attributes:
+      batch_size: tokens per step over the whole mesh (each replica gets 1/num_replicas of the
+        rows); the padded length of a batch times its number of sequences stays within it.
+      max_length: longest example (in tokens, inputs or targets) used for training; longer ones
+        are dropped and counted in the log.
+      optimizer: name in `t2t.optimizers.OPTIMIZERS`.
+      shuffle_buffer: examples held for shuffling the training data.
+      eval_batch_size: sentences per teacher-forced eval batch.
+    """
+    batch_size: int = 4096
+    max_length: int = 256
+    optimizer: str = "adam"
+    shuffle_buffer: int = 10_000
+    eval_batch_size: int = 64
+
+
+@dataclasses.dataclass
+class RunOptions:
+    """Options of one training run (the trainer's command-line flags).
+
+    Attributes:
+      eval_steps: teacher-forced eval batches per evaluation; 0 means the whole dev split.
+      eval_decode_examples: dev examples decoded (autoregressively) per evaluation for the
+        problem's decode metrics; 0 turns decoding eval off.
+    """
+    output_dir: str
+    data_dir: str
+    tmp_dir: str = ""
+    train_steps: int = 1000
+    eval_every: int = 1000
+    eval_steps: int = 0
+    eval_decode_examples: int = 100
+    checkpoint_every: int = 1000
+    keep_checkpoints: int = 5
+    log_every: int = 100
+    random_seed: int = 0
+    xla_compile: bool = False
+
+
+class Trainer:
+    """Trains a registered model on a problem under a mesh plan."""
+
+    def __init__(self, problem: Problem, model_name: str, plan: Plan, options: RunOptions,
+                 hparams: TrainHparams | None = None):
+        self.problem, self.plan, self.options = problem, plan, options
+        self.hparams = hparams or TrainHparams()
+        tf.random.set_seed(options.random_seed)
+        tf.config.experimental.enable_op_determinism()
+        _ensure_data(problem, options)
+        with plan.scope():
+            self.model: Model = registry.models.get(model_name)(problem.info())
+            self.optimizer = optimizers.make_optimizer(self.hparams.optimizer,
+                                                       self.model.trainable_variables)
+        self._train_iterator = iter(self._train_dataset())
+        self.checkpoint = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer,
+                                              train_data=self._train_iterator)
+        self.checkpoints = tf.train.CheckpointManager(
+            self.checkpoint, options.output_dir, max_to_keep=options.keep_checkpoints)
+        self._summaries = tf.summary.create_file_writer(options.output_dir)
+        self._eval_summaries = tf.summary.create_file_writer(os.path.join(options.output_dir,
+                                                                          "eval"))
+        self._compute_gradients = tf.function(self._gradients, jit_compile=options.xla_compile,
+                                              reduce_retracing=True)
+        self._train_step = tf.function(self._step, reduce_retracing=True)
+        self.losses: list[float] = []  # training loss of every step this process ran
+        self._eval_step = tf.function(self._eval_sums, reduce_retracing=True)
+
+    @property
+    def step(self) -> int:
+        return int(self.optimizer.iterations.numpy())
+
+    # -- data
+    def _train_dataset(self) -> tf.data.Dataset:
+        dataset = self.problem.dataset("train", self.options.data_dir, shuffle_files=True)
+        too_long, total = batching.count_too_long(dataset, self.hparams.max_length)
+        logging.info("train data: %d examples; %d longer than max_length=%d are left out",
+                     total, too_long, self.hparams.max_length)
+        dataset = dataset.shuffle(self.hparams.shuffle_buffer, seed=self.options.random_seed)
+        return batching.batch_by_tokens(
+            dataset.repeat(), self.hparams.batch_size, self.hparams.max_length,
+            min_batch_multiple=self.plan.num_replicas,
+            pad_to_bucket_boundary=self.options.xla_compile).prefetch(2)
+
+    def _eval_dataset(self) -> tf.data.Dataset:
+        dataset = batching.eval_batches(self.problem.dataset("dev", self.options.data_dir),
+                                        self.hparams.eval_batch_size)
+        if self.options.eval_steps:
+            dataset = dataset.take(self.options.eval_steps)
+        return dataset
+
+    # -- the step
+    def _gradients(self, batch: dict[str, tf.Tensor], seed: tf.Tensor):
+        """One replica's forward and backward pass → (loss_sum, weight_sum, gradients)."""
+        variables = self.model.trainable_variables
+        with tf.GradientTape() as tape:
+            logits = self.model(batch, training=True, seeds=SeedStream(seed))
+            loss_sum, weight_sum = self.model.loss(logits, batch)
+        gradients = tape.gradient(loss_sum, variables)
+        # A weight the loss does not reach (e.g. an unused embedding) gets a zero gradient.
+        gradients = [tf.zeros_like(variable) if gradient is None else gradient
+                     for variable, gradient in zip(variables, gradients)]
+        return loss_sum, weight_sum, gradients
+
+    def _step(self, iterator) -> dict[str, tf.Tensor]:
+        batch = next(iterator)
+        base_seed = tf.stack([tf.constant(self.options.random_seed, tf.int64),
+                              self.optimizer.iterations])
+
+        def replica_step(local_batch):
+            seed = tf.random.experimental.stateless_fold_in(base_seed, self.plan.replica_id())
+            loss_sum, weight_sum, gradients = self._compute_gradients(local_batch, seed)
+            loss_sum, weight_sum, gradients = self.plan.all_reduce_sum(
+                (loss_sum, weight_sum, gradients))
+            weight_sum = tf.maximum(weight_sum, 1.0)
+            gradients = [gradient / weight_sum for gradient in gradients]
+            rate = learning_rate.learning_rate_schedule(self.optimizer.iterations + 1)
+            self.optimizer.apply_gradients(self.plan, gradients, rate)
+            return loss_sum / weight_sum, rate
+
+        loss, rate = self.plan.run(replica_step, batch)
+        return {"loss": self.plan.reduce_sum(loss) / self.plan.num_replicas,
+                "learning_rate": self.plan.reduce_sum(rate) / self.plan.num_replicas,
+                "tokens": tf.math.count_nonzero(batch["targets"] != PAD_ID)
+                          + tf.math.count_nonzero(batch.get("inputs", tf.zeros([0])) != PAD_ID)}
+
+    def _eval_sums(self, batch: dict[str, tf.Tensor]) -> tf.Tensor:
+        """Sums of (loss, target tokens, correctly predicted tokens) over one dev batch."""
+        def replica_sums(local_batch):
+            logits = self.model(local_batch, training=False)
+            loss_sum, weight_sum = self.model.loss(logits, local_batch)
+            targets = local_batch["targets"]
+            correct = tf.logical_and(tf.argmax(logits, -1, output_type=tf.int32) == targets,
+                                     targets != PAD_ID)
+            return tf.stack([loss_sum, weight_sum, tf.reduce_sum(tf.cast(correct, tf.float32))])
+
+        return self.plan.reduce_sum(self.plan.run(replica_sums, batch))
+
+    # -- the loop
+    def train(self) -> dict[str, float]:
+        """Trains to `train_steps` (resuming from the latest checkpoint); returns last eval."""
+        options = self.options
+        if self.checkpoints.latest_checkpoint:
+            self.checkpoint.restore(self.checkpoints.latest_checkpoint).assert_consumed()
+            logging.info("resumed from %s at step %d", self.checkpoints.latest_checkpoint,
+                         self.step)
+        self._log_setup()
+        progress = _Progress(self.step, options.train_steps)
+        metrics: dict[str, float] = {}
+        try:
+            while self.step < options.train_steps:
+                result = self._train_step(self._train_iterator)
+                step = self.step
+                loss = float(result["loss"])
+                if not math.isfinite(loss):
+                    raise FloatingPointError(f"loss became {loss} at step {step}")
+                self.losses.append(loss)
+                progress.add_tokens(int(result["tokens"]))
+                if step % options.log_every == 0 or step == options.train_steps:
+                    rates = progress.report(step, loss, float(result["learning_rate"]))
+                    with self._summaries.as_default(step=step):
+                        tf.summary.scalar("loss", loss)
+                        tf.summary.scalar("learning_rate", float(result["learning_rate"]))
+                        tf.summary.scalar("tokens_per_second", rates["tokens_per_second"])
+                        tf.summary.scalar("steps_per_second", rates["steps_per_second"])
+                if step % options.checkpoint_every == 0:
+                    self.checkpoints.save(checkpoint_number=step)
+                if step % options.eval_every == 0 or step == options.train_steps:
+                    metrics = self.evaluate()
+        finally:
+            if self.step and self.checkpoints.latest_checkpoint != self._checkpoint_path():
+                self.checkpoints.save(checkpoint_number=self.step)
+            self._summaries.flush()
+            self._eval_summaries.flush()
+        return metrics
+
+    def _checkpoint_path(self) -> str:
+        return os.path.join(self.options.output_dir, f"ckpt-{self.step}")
+
+    def evaluate(self) -> dict[str, float]:
+        """Teacher-forced loss/accuracy/perplexity on dev plus the problem's decode metrics."""
+        totals = tf.zeros([3])
+        for batch in self._eval_dataset():
+            totals += self._eval_step(batch)
+        loss_sum, tokens, correct = (float(value) for value in totals)
+        tokens = max(tokens, 1.0)
+        metrics = {"loss": loss_sum / tokens,
+                   "teacher_forced/accuracy": correct / tokens,
+                   "teacher_forced/perplexity": math.exp(min(loss_sum / tokens, 50.0))}
+        if self.options.eval_decode_examples:
+            decoder = inference.Inference(self.problem, self.model, DecodeParams())
+            hypotheses, references = decoder.decode_split(
+                self.options.data_dir, "dev", self.options.eval_decode_examples)
+            metrics.update({f"decode/{name}": value for name, value
+                            in self.problem.decode_metrics(hypotheses, references).items()})
+        with self._eval_summaries.as_default(step=self.step):
+            for name, value in metrics.items():
+                tf.summary.scalar(name, value)
+        logging.info("eval at step %d: %s", self.step,
+                     "  ".join(f"{name} {value:.4f}" for name, value in metrics.items()))
+        return metrics
+
+    def _log_setup(self) -> None:
+        parameters = sum(int(tf.size(variable)) for variable in self.model.trainable_variables)
+        replicas = self.plan.num_replicas
+        logging.info("mesh: %s", self.plan.describe())
+        logging.info("model: %s, %s parameters", type(self.model).__name__, f"{parameters:,}")
+        logging.info("batch: %d tokens per step over the mesh, ~%d per replica (%d replicas); "
+                     "max_length %d; XLA %s", self.hparams.batch_size,
+                     self.hparams.batch_size // replicas, replicas, self.hparams.max_length,
+                     "on" if self.options.xla_compile else "off")
+
+
+def _ensure_data(problem: Problem, options: RunOptions) -> None:
+    if not problem.has_data(options.data_dir):
+        logging.info("no complete data for %s in %s: generating it", problem.name, options.data_dir)
+        problem.generate_data(options.data_dir, options.tmp_dir or
+                              os.path.join(options.data_dir, "tmp"))
+
+
+class _Progress:
+    """The progress line: step, loss, learning rate, steps/s, tokens/s, ETA."""
+
+    def __init__(self, start_step: int, total_steps: int):
+        self._total = total_steps
+        self._last_step, self._last_time, self._tokens = start_step, time.perf_counter(), 0
+
+    def add_tokens(self, tokens: int) -> None:
+        self._tokens += tokens
+
+    def report(self, step: int, loss: float, rate: float) -> dict[str, float]:
+        now = time.perf_counter()
+        seconds = max(now - self._last_time, 1e-9)
+        steps_per_second = (step - self._last_step) / seconds
+        tokens_per_second = self._tokens / seconds
+        eta = (self._total - step) / steps_per_second if steps_per_second else 0.0
+        logging.info("step %d/%d  loss %.4f  lr %.3g  %.2f steps/s  %s tokens/s  ETA %s",
+                     step, self._total, loss, rate, steps_per_second,
+                     f"{tokens_per_second:,.0f}", _hms(eta))
+        self._last_step, self._last_time, self._tokens = step, now, 0
+        return {"steps_per_second": steps_per_second, "tokens_per_second": tokens_per_second}
+
+
+def _hms(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+

@@ -1,0 +1,157 @@
+"""t2t-trainer and t2t-decoder as a user runs them: real subprocesses, real files."""
+import os
+import pathlib
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+SMALL = ("hidden_size=32,filter_size=64,num_heads=2,num_encoder_layers=1,num_decoder_layers=1,"
+         "batch_size=256,learning_rate_warmup_steps=20")
+DATA = ["--gin_param=AlgorithmicReverse.num_train = 400",
+        "--gin_param=AlgorithmicReverse.num_dev = 16",
+        "--gin_param=AlgorithmicReverse.num_test = 16",
+        "--gin_param=AlgorithmicReverse.max_length = 6"]
+
+
+def run_tool(tool, *args, env=None):
+    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
+    return subprocess.run([sys.executable, "-m", f"t2t.scripts.{tool}", *args],
+                          capture_output=True, text=True, env=environment, timeout=300)
+
+
+def train_args(tmp_path, *extra, output="run"):
+    return ["--problem=algorithmic_reverse", "--model=transformer",
+            "--hparams_set=transformer_tiny", f"--hparams={SMALL}", *DATA,
+            f"--data_dir={tmp_path / 'data'}", f"--output_dir={tmp_path / output}",
+            "--eval_every=1000", "--eval_decode_examples=4", "--log_every=5", *extra]
+
+
+def test_registry_help_lists_everything():
+    result = run_tool("trainer", "--registry_help")
+    assert result.returncode == 0, result.stderr
+    for name in ("algorithmic_reverse", "algorithmic_addition", "transformer", "transformer_tiny",
+                 "transformer_base", "transformer_big"):
+        assert f"  {name}\n" in result.stdout
+
+
+@pytest.mark.parametrize("change, message", [
+    (["--problem=algoritmic_reverse"], "Did you mean: algorithmic_reverse"),
+    (["--model=transfomer"], "Did you mean: transformer"),
+    (["--hparams_set=transformer_tiniest"], "Did you mean: transformer_tiny"),
+    (["--hparams=hiden_size=32"], "unknown hyperparameter 'hiden_size'"),
+    (["--train_step=5"], "Unknown command line flag 'train_step'"),
+    (["--mesh_shape=batch:3"], "needs 3 devices but this process sees 1.*--cpu_devices=3"),
+    (["--mesh_shape=batch;model:2"], "is not NAME:SIZE"),
+    (["--output_dir="], "missing required flag.*--output_dir"),
+])
+def test_bad_input_is_a_specific_error(tmp_path, change, message):
+    args = train_args(tmp_path, "--train_steps=1")
+    names = {item.split("=")[0] for item in change}
+    args = [arg for arg in args if arg.split("=")[0] not in names] + change
+    result = run_tool("trainer", *args)
+    assert result.returncode != 0
+    assert __import__("re").search(message, result.stderr), result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "run" / "config.gin").exists()
+
+
+@pytest.mark.slow
+def test_train_then_decode_without_repeating_flags(tmp_path):
+    result = run_tool("trainer", *train_args(tmp_path, "--train_steps=30"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "step 30/30" in result.stderr and "tokens/s" in result.stderr and "ETA" in result.stderr
+    assert "decode/exact_match" in result.stderr
+    output_dir = tmp_path / "run"
+    saved = (output_dir / "config.gin").read_text()
+    assert "hidden_size = 32" in saved and "problem = 'algorithmic_reverse'" in saved
+    assert (output_dir / "ckpt-30.index").exists()
+    assert list((output_dir / "eval").glob("events.out.tfevents.*"))
+
+    inputs = tmp_path / "inputs.txt"
+    inputs.write_text("1 2 3\n4 5\n")
+    outputs = tmp_path / "outputs.txt"
+    result = run_tool("decoder", f"--output_dir={output_dir}", f"--decode_from_file={inputs}",
+                      f"--decode_to_file={outputs}", "--decode_hparams=beam_size=2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    decoded = outputs.read_text().splitlines()
+    assert len(decoded) == 2 and all(set(line) <= set("0123456789 ") for line in decoded)
+
+    result = run_tool("decoder", f"--output_dir={output_dir}", f"--data_dir={tmp_path / 'data'}",
+                      "--decode_split=test", "--decode_max_examples=8")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "test: 8 examples  exact_match" in result.stdout
+
+    result = run_tool("decoder", f"--output_dir={output_dir}", "--decode_from_file=/no/such",
+                      "--decode_hparams=beam_sise=2")
+    assert result.returncode != 0 and "beam_sise" in result.stderr
+
+    # Same output_dir, other hyperparameters: refused, with the difference shown.
+    changed = [arg.replace("hidden_size=32", "hidden_size=48") for arg in train_args(tmp_path)]
+    result = run_tool("trainer", *changed, "--train_steps=40")
+    assert result.returncode != 0
+    assert "another configuration" in result.stderr and "+hidden_size = 48" in result.stderr
+
+
+@pytest.mark.slow
+def test_xla_compile_changes_what_runs(tmp_path):
+    """With --xla_compile the gradient computation is compiled by XLA: XLA dumps its module."""
+    for xla in (False, True):
+        dump = tmp_path / f"dump_{xla}"
+        result = run_tool("trainer", *train_args(tmp_path, "--train_steps=3",
+                                                 f"--xla_compile={xla}", output=f"run_{xla}"),
+                          env={"XLA_FLAGS": f"--xla_dump_to={dump}"})
+        assert result.returncode == 0, result.stderr[-3000:]
+        compiled = [path.name for path in dump.glob("*gradients*")] if dump.exists() else []
+        assert bool(compiled) == xla, compiled
+
+
+@pytest.mark.slow
+def test_usr_dir_registers_a_problem_model_and_hparams_set(tmp_path):
+    usr_dir = tmp_path / "my_research"
+    usr_dir.mkdir()
+    (usr_dir / "__init__.py").write_text("from . import my_things\n")
+    (usr_dir / "my_things.py").write_text(textwrap.dedent('''
+        from t2t.models.transformer import Transformer
+        from t2t.problems.algorithmic import AlgorithmicReverse
+        from t2t.registry import register_hparams, register_model, register_problem
+
+
+        @register_problem
+        class AlgorithmicRotate(AlgorithmicReverse):
+            """targets: the inputs rotated left by one."""
+
+            def random_sample(self, rng):
+                digits, _ = super().random_sample(rng)
+                return digits, digits[1:] + digits[:1]
+
+
+        @register_model
+        class UntiedTransformer(Transformer):
+            def __init__(self, problem_info, **kwargs):
+                super().__init__(problem_info, **kwargs)
+
+
+        @register_hparams
+        def my_tiny():
+            return """
+                include 't2t/hparams/transformer_tiny.gin'
+                hidden_size = 32
+                filter_size = 64
+                num_heads = 2
+                batch_size = 256
+                AlgorithmicReverse.num_train = 300
+                AlgorithmicReverse.num_dev = 8
+                AlgorithmicReverse.num_test = 8
+            """
+    '''))
+    result = run_tool("trainer", "--problem=algorithmic_rotate", "--model=untied_transformer",
+                      "--hparams_set=my_tiny", f"--t2t_usr_dir={usr_dir}",
+                      f"--data_dir={tmp_path / 'data'}", f"--output_dir={tmp_path / 'run'}",
+                      "--train_steps=5", "--eval_every=5", "--eval_decode_examples=2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (tmp_path / "data" / "algorithmic_rotate-train-00000-of-00010").exists()
+    assert (tmp_path / "run" / "ckpt-5.index").exists()
+    help_text = run_tool("trainer", f"--t2t_usr_dir={usr_dir}", "--registry_help").stdout
+    assert "  algorithmic_rotate\n" in help_text and "  my_tiny\n" in help_text
