@@ -1,0 +1,2 @@
+"""Registered models; importing this package runs their `@register_model` decorators."""
+from t2t.models import transformer  # noqa: F401
