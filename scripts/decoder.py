@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from typing import TextIO
 
 import tensorflow as tf
 from absl import app, flags, logging
@@ -31,6 +32,8 @@ flags.DEFINE_string("decode_to_file", "", "Write one decoded line per input here
 flags.DEFINE_bool("decode_interactive", False, "Read inputs from stdin, one per line.")
 flags.DEFINE_string("decode_split", "", "Decode this split of the problem's data (train, dev, "
                     "test) and report the problem's metrics against its references.")
+flags.DEFINE_string("decode_reference", "", "With --decode_from_file: references, one per line; "
+                    "the problem's metrics (e.g. sacreBLEU) are printed.")
 flags.DEFINE_integer("decode_max_examples", 0, "With --decode_split: decode only the first N.")
 
 FLAGS = flags.FLAGS
@@ -57,9 +60,7 @@ def main(argv: list[str]) -> None:
     elif FLAGS.decode_interactive:
         _decode_interactive(decoder)
     else:
-        with common.user_errors_as_usage():
-            lines = _read_lines(FLAGS.decode_from_file)
-        _write_lines(decoder.decode_texts(lines), FLAGS.decode_to_file)
+        _decode_file(decoder)
 
 
 def _build_decoder() -> inference.Inference:
@@ -80,9 +81,32 @@ def _decode_split(decoder: inference.Inference) -> None:
                                                   FLAGS.decode_max_examples)
     if FLAGS.decode_to_file:
         _write_lines(hypotheses, FLAGS.decode_to_file)
+    _print_metrics(decoder, FLAGS.decode_split, hypotheses, references)
+
+
+def _decode_file(decoder: inference.Inference) -> None:
+    with common.user_errors_as_usage():
+        lines = _read_lines(FLAGS.decode_from_file, "decode_from_file")
+        references = (_read_lines(FLAGS.decode_reference, "decode_reference")
+                      if FLAGS.decode_reference else None)
+        if references is not None and len(references) != len(lines):
+            raise ValueError(f"--decode_reference={FLAGS.decode_reference} has {len(references)} "
+                             f"lines but --decode_from_file={FLAGS.decode_from_file} has "
+                             f"{len(lines)}")
+    hypotheses = decoder.decode_texts(lines)
+    _write_lines(hypotheses, FLAGS.decode_to_file)
+    if references is not None:
+        # Decodes without --decode_to_file are on stdout; keep the metrics line out of them.
+        _print_metrics(decoder, FLAGS.decode_reference, hypotheses, references,
+                       sys.stdout if FLAGS.decode_to_file else sys.stderr)
+
+
+def _print_metrics(decoder: inference.Inference, source: str, hypotheses: list[str],
+                   references: list[str], stream: TextIO = sys.stdout) -> None:
+    """Prints "<source>: N examples  metric value ..." (e.g. exact_match, BLEU)."""
     metrics = decoder.problem.decode_metrics(hypotheses, references)
-    print(f"{FLAGS.decode_split}: {len(hypotheses)} examples  " +
-          "  ".join(f"{name} {value:.4f}" for name, value in metrics.items()))
+    print(f"{source}: {len(hypotheses)} examples  " +
+          "  ".join(f"{name} {value:.4f}" for name, value in metrics.items()), file=stream)
 
 
 def _decode_interactive(decoder: inference.Inference) -> None:
@@ -95,9 +119,9 @@ def _decode_interactive(decoder: inference.Inference) -> None:
             print(f"error: {error}", file=sys.stderr, flush=True)
 
 
-def _read_lines(path: str) -> list[str]:
+def _read_lines(path: str, flag: str) -> list[str]:
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"--decode_from_file={path}: no such file")
+        raise FileNotFoundError(f"--{flag}={path}: no such file")
     with open(path, encoding="utf-8") as file:
         return [line.rstrip("\n") for line in file]
 

@@ -16,7 +16,7 @@ import sys
 import gin
 from absl import app, flags, logging
 
-from t2t import config, mesh, registry, trainer
+from t2t import config, decoding, mesh, registry, trainer
 from t2t.scripts import common
 
 flags.DEFINE_string("problem", "", "Registered problem name.")
@@ -33,6 +33,8 @@ flags.DEFINE_integer("eval_every", 1000, "Evaluate on the dev split every this m
 flags.DEFINE_integer("eval_steps", 0, "Teacher-forced dev batches per eval; 0 = whole dev split.")
 flags.DEFINE_integer("eval_decode_examples", 100, "Dev examples decoded per eval for the "
                      "problem's decode metrics (exact match, BLEU, ...); 0 = off.")
+flags.DEFINE_string("eval_decode_hparams", "", 'How dev examples are decoded for eval, e.g. '
+                    '"beam_size=4,alpha=0.6" (default: greedy).')
 flags.DEFINE_integer("checkpoint_every", 1000, "Save a checkpoint every this many steps.")
 flags.DEFINE_integer("keep_checkpoints", 5, "How many recent checkpoints to keep.")
 flags.DEFINE_integer("log_every", 100, "Progress line and train summaries every this many steps.")
@@ -61,7 +63,12 @@ def main(argv: list[str]) -> None:
     with common.user_errors_as_usage():
         run = _build_trainer()
     config.write_config(FLAGS.output_dir, FLAGS.problem, FLAGS.model)
-    run.train()
+    try:
+        run.train()
+    except KeyboardInterrupt:
+        # train() has saved a checkpoint on its way out; rerunning the command resumes from it.
+        raise SystemExit(f"interrupted at step {run.step}; saved {run.checkpoints.latest_checkpoint}"
+                         "; run the same command again to resume") from None
 
 
 def _build_trainer() -> trainer.Trainer:
@@ -77,6 +84,7 @@ def _build_trainer() -> trainer.Trainer:
         output_dir=FLAGS.output_dir, data_dir=FLAGS.data_dir, tmp_dir=FLAGS.tmp_dir,
         train_steps=FLAGS.train_steps, eval_every=FLAGS.eval_every, eval_steps=FLAGS.eval_steps,
         eval_decode_examples=FLAGS.eval_decode_examples,
+        eval_decode_params=decoding.parse_decode_hparams(FLAGS.eval_decode_hparams),
         checkpoint_every=FLAGS.checkpoint_every, keep_checkpoints=FLAGS.keep_checkpoints,
         log_every=FLAGS.log_every, random_seed=FLAGS.random_seed, xla_compile=FLAGS.xla_compile)
     return trainer.Trainer(problem, FLAGS.model, plan, options)

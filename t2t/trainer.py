@@ -61,6 +61,7 @@ class RunOptions:
       eval_steps: teacher-forced eval batches per evaluation; 0 means the whole dev split.
       eval_decode_examples: dev examples decoded (autoregressively) per evaluation for the
         problem's decode metrics; 0 turns decoding eval off.
+      eval_decode_params: how those examples are decoded (greedy by default).
     """
     output_dir: str
     data_dir: str
@@ -69,6 +70,7 @@ class RunOptions:
     eval_every: int = 1000
     eval_steps: int = 0
     eval_decode_examples: int = 100
+    eval_decode_params: DecodeParams = DecodeParams()
     checkpoint_every: int = 1000
     keep_checkpoints: int = 5
     log_every: int = 100
@@ -226,7 +228,8 @@ class Trainer:
                    "teacher_forced/accuracy": correct / tokens,
                    "teacher_forced/perplexity": math.exp(min(loss_sum / tokens, 50.0))}
         if self.options.eval_decode_examples:
-            decoder = inference.Inference(self.problem, self.model, DecodeParams())
+            decoder = inference.Inference(self.problem, self.model,
+                                          self.options.eval_decode_params)
             hypotheses, references = decoder.decode_split(
                 self.options.data_dir, "dev", self.options.eval_decode_examples)
             metrics.update({f"decode/{name}": value for name, value

@@ -1,6 +1,7 @@
 """t2t-trainer and t2t-decoder as a user runs them: real subprocesses, real files."""
 import os
-import pathlib
+import re
+import signal
 import subprocess
 import sys
 import textwrap
@@ -52,7 +53,7 @@ def test_bad_input_is_a_specific_error(tmp_path, change, message):
     args = [arg for arg in args if arg.split("=")[0] not in names] + change
     result = run_tool("trainer", *args)
     assert result.returncode != 0
-    assert __import__("re").search(message, result.stderr), result.stderr[-2000:]
+    assert re.search(message, result.stderr), result.stderr[-2000:]
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "run" / "config.gin").exists()
 
@@ -155,3 +156,73 @@ def test_usr_dir_registers_a_problem_model_and_hparams_set(tmp_path):
     assert (tmp_path / "run" / "ckpt-5.index").exists()
     help_text = run_tool("trainer", f"--t2t_usr_dir={usr_dir}", "--registry_help").stdout
     assert "  algorithmic_rotate\n" in help_text and "  my_tiny\n" in help_text
+
+
+@pytest.mark.slow
+def test_interrupt_saves_a_checkpoint_and_the_run_resumes(tmp_path):
+    command = [sys.executable, "-m", "t2t.scripts.trainer",
+               *train_args(tmp_path, "--train_steps=100000", "--log_every=1")]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    for line in process.stderr:
+        if "step 5/" in line:
+            process.send_signal(signal.SIGINT)
+            break
+    stderr = process.communicate(timeout=120)[1]
+    assert process.returncode != 0
+    match = re.search(r"interrupted at step (\d+); saved \S+/ckpt-(\d+)", stderr)
+    assert match and match.group(1) == match.group(2), stderr[-2000:]
+    interrupted_at = int(match.group(1))
+    assert interrupted_at >= 5
+    leftovers = [path.name for path in (tmp_path / "run").iterdir()
+                 if "_temp" in path.name or ".tmp" in path.name]
+    assert not leftovers, "half-written checkpoint files"
+
+    result = run_tool("trainer", *train_args(tmp_path, f"--train_steps={interrupted_at + 2}"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"resumed from {tmp_path / 'run'}/ckpt-{interrupted_at}" in result.stderr
+    assert (tmp_path / "run" / f"ckpt-{interrupted_at + 2}.index").exists()
+
+
+@pytest.mark.slow
+def test_interactive_decoding(tmp_path):
+    result = run_tool("trainer", *train_args(tmp_path, "--train_steps=2"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    session = subprocess.run(
+        [sys.executable, "-m", "t2t.scripts.decoder", f"--output_dir={tmp_path / 'run'}",
+         "--decode_interactive"], input="1 2 3\n7 x\n4\n", capture_output=True, text=True,
+        timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    assert session.returncode == 0, session.stderr[-3000:]
+    answers = session.stdout.splitlines()
+    assert len(answers) == 2  # the line with an unknown symbol is reported, not answered
+    assert "error: algorithmic_reverse: unknown symbols ['x']" in session.stderr
+
+
+@pytest.mark.slow
+def test_average_of_last_checkpoints_decodes(tmp_path):
+    import numpy as np
+    import tensorflow as tf
+
+    result = run_tool("trainer", *train_args(tmp_path, "--train_steps=6", "--checkpoint_every=2",
+                                             "--keep_checkpoints=3"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    run_dir, avg_dir = tmp_path / "run", tmp_path / "avg"
+    result = run_tool("avg_checkpoints", f"--output_dir={run_dir}", "--num_last=3",
+                      f"--avg_dir={avg_dir}")
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    key = next(name for name, _ in tf.train.list_variables(str(avg_dir / "ckpt-6"))
+               if name.startswith("model/") and "embedding" in name)
+    values = [tf.train.load_variable(str(run_dir / f"ckpt-{step}"), key) for step in (2, 4, 6)]
+    np.testing.assert_allclose(tf.train.load_variable(str(avg_dir / "ckpt-6"), key),
+                               np.mean(values, axis=0), rtol=1e-6)
+
+    inputs = tmp_path / "in.txt"
+    inputs.write_text("1 2\n")
+    result = run_tool("decoder", f"--output_dir={avg_dir}", f"--decode_from_file={inputs}",
+                      f"--decode_reference={inputs}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert re.search(r"in.txt: 1 examples  exact_match (0|1)\.0000", result.stderr)
+
+    result = run_tool("avg_checkpoints", f"--output_dir={run_dir}", "--num_last=5")
+    assert result.returncode != 0 and "asked to average 5 checkpoints" in result.stderr
