@@ -36,6 +36,7 @@ setup(
             "t2t-trainer=t2t.scripts.trainer:run",
             "t2t-datagen=t2t.scripts.datagen:run",
             "t2t-decoder=t2t.scripts.decoder:run",
+            "t2t-avg-all=t2t.scripts.avg_checkpoints:run",
         ]
     },
 )

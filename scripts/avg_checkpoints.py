@@ -1,0 +1,49 @@
+"""t2t-avg-all: averages the last N checkpoints of a run into a new, decodable run directory.
+
+    t2t-avg-all --output_dir=~/t2t_train/enes --num_last=5 --avg_dir=~/t2t_train/enes/avg
+    t2t-decoder --output_dir=~/t2t_train/enes/avg --decode_from_file=...
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+from absl import app, flags, logging
+
+from t2t import checkpoint_averaging, config, registry
+from t2t.scripts import common
+
+flags.DEFINE_string("output_dir", "", "The training run whose checkpoints are averaged.")
+flags.DEFINE_integer("num_last", 5, "How many of the newest checkpoints to average.")
+flags.DEFINE_string("avg_dir", "", "Where the averaged run is written (default: "
+                    "<output_dir>/avg).")
+
+FLAGS = flags.FLAGS
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+    common.register_everything()
+    common.require("output_dir")
+    avg_dir = FLAGS.avg_dir or os.path.join(FLAGS.output_dir, "avg")
+    with common.user_errors_as_usage():
+        paths = checkpoint_averaging.last_checkpoints(FLAGS.output_dir, FLAGS.num_last)
+        problem_name, model_name = config.read_config(FLAGS.output_dir)
+        problem = registry.problems.get(problem_name)()
+        model = registry.models.get(model_name)(problem.info())
+    logging.info("averaging %s", ", ".join(os.path.basename(path) for path in paths))
+    checkpoint_averaging.average_into(model, paths)
+    step = int(re.search(r"(\d+)$", paths[-1]).group(1))
+    checkpoint_averaging.write_averaged_run(model, FLAGS.output_dir, avg_dir, step)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    logging.set_verbosity(logging.INFO)
+    app.run(main, argv=sys.argv)
+
+
+if __name__ == "__main__":
+    run()
