@@ -62,7 +62,8 @@ def main(argv: list[str]) -> None:
     common.require("problem", "model", "hparams_set", "data_dir", "output_dir")
     with common.user_errors_as_usage():
         run = _build_trainer()
-    config.write_config(FLAGS.output_dir, FLAGS.problem, FLAGS.model)
+    if run.plan.is_chief:
+        config.write_config(FLAGS.output_dir, FLAGS.problem, FLAGS.model)
     try:
         run.train()
     except KeyboardInterrupt:

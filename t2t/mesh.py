@@ -146,9 +146,18 @@ def _local_devices() -> list[str]:
 
 
 class Plan:
-    """Interface of an engine; see the module docstring."""
+    """Interface of an engine; see the module docstring.
+
+    Attributes:
+      num_replicas: replicas over all hosts.
+      worker_id: this host's task index in TF_CONFIG (0 on a single host).
+      is_chief: whether this host writes checkpoints, summaries and config: the "chief" task, or
+        worker 0 when there is none.
+    """
 
     num_replicas: int
+    worker_id: int = 0
+    is_chief: bool = True
 
     def scope(self) -> contextlib.AbstractContextManager:
         raise NotImplementedError
@@ -176,6 +185,13 @@ class DistributePlan(Plan):
     def __init__(self, strategy: tf.distribute.Strategy, random_seed: int = 0):
         self.strategy = strategy
         self.num_replicas = strategy.num_replicas_in_sync
+        resolver = getattr(strategy, "cluster_resolver", None)
+        if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and resolver:
+            has_chief_job = "chief" in resolver.cluster_spec().jobs
+            self.worker_id = resolver.task_id
+            self.is_chief = (resolver.task_type == "chief" or
+                             (resolver.task_type == "worker" and resolver.task_id == 0
+                              and not has_chief_job))
         self._random_seed = random_seed
         self._weight_count = 0
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import shutil
+import tempfile
 import time
 from typing import Any
 
@@ -95,11 +97,18 @@ class Trainer:
         self._train_iterator = iter(self._train_dataset())
         self.checkpoint = tf.train.Checkpoint(model=self.model, optimizer=self.optimizer,
                                               train_data=self._train_iterator)
+        # Every host saves (saving is a collective step), but only the chief into output_dir;
+        # the others write to a scratch dir of their own. All hosts resume from output_dir.
+        self._save_dir = (options.output_dir if plan.is_chief else
+                          tempfile.mkdtemp(prefix=f"t2t-worker{plan.worker_id}-"))
         self.checkpoints = tf.train.CheckpointManager(
-            self.checkpoint, options.output_dir, max_to_keep=options.keep_checkpoints)
-        self._summaries = tf.summary.create_file_writer(options.output_dir)
-        self._eval_summaries = tf.summary.create_file_writer(os.path.join(options.output_dir,
-                                                                          "eval"))
+            self.checkpoint, self._save_dir, max_to_keep=options.keep_checkpoints)
+        if plan.is_chief:
+            self._summaries = tf.summary.create_file_writer(options.output_dir)
+            self._eval_summaries = tf.summary.create_file_writer(
+                os.path.join(options.output_dir, "eval"))
+        else:
+            self._summaries = self._eval_summaries = tf.summary.create_noop_writer()
         self._compute_gradients = tf.function(self._gradients, jit_compile=options.xla_compile,
                                               reduce_retracing=True)
         self._train_step = tf.function(self._step, reduce_retracing=True)
@@ -180,10 +189,10 @@ class Trainer:
     def train(self) -> dict[str, float]:
         """Trains to `train_steps` (resuming from the latest checkpoint); returns last eval."""
         options = self.options
-        if self.checkpoints.latest_checkpoint:
-            self.checkpoint.restore(self.checkpoints.latest_checkpoint).assert_consumed()
-            logging.info("resumed from %s at step %d", self.checkpoints.latest_checkpoint,
-                         self.step)
+        latest = tf.train.latest_checkpoint(options.output_dir)
+        if latest:
+            self.checkpoint.restore(latest).assert_consumed()
+            logging.info("resumed from %s at step %d", latest, self.step)
         self._log_setup()
         progress = _Progress(self.step, options.train_steps)
         metrics: dict[str, float] = {}
@@ -212,10 +221,12 @@ class Trainer:
                 self.checkpoints.save(checkpoint_number=self.step)
             self._summaries.flush()
             self._eval_summaries.flush()
+            if not self.plan.is_chief:
+                shutil.rmtree(self._save_dir, ignore_errors=True)
         return metrics
 
     def _checkpoint_path(self) -> str:
-        return os.path.join(self.options.output_dir, f"ckpt-{self.step}")
+        return os.path.join(self._save_dir, f"ckpt-{self.step}")
 
     def evaluate(self) -> dict[str, float]:
         """Teacher-forced loss/accuracy/perplexity on dev plus the problem's decode metrics."""

@@ -1,11 +1,14 @@
 """t2t-trainer and t2t-decoder as a user runs them: real subprocesses, real files."""
+import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 SMALL = ("hidden_size=32,filter_size=64,num_heads=2,num_encoder_layers=1,num_decoder_layers=1,"
@@ -200,7 +203,6 @@ def test_interactive_decoding(tmp_path):
 
 @pytest.mark.slow
 def test_average_of_last_checkpoints_decodes(tmp_path):
-    import numpy as np
     import tensorflow as tf
 
     result = run_tool("trainer", *train_args(tmp_path, "--train_steps=6", "--checkpoint_every=2",
@@ -226,3 +228,48 @@ def test_average_of_last_checkpoints_decodes(tmp_path):
 
     result = run_tool("avg_checkpoints", f"--output_dir={run_dir}", "--num_last=5")
     assert result.returncode != 0 and "asked to average 5 checkpoints" in result.stderr
+
+
+def free_ports(count):
+    sockets = [socket.socket() for _ in range(count)]
+    for sock in sockets:
+        sock.bind(("127.0.0.1", 0))
+    ports = [sock.getsockname()[1] for sock in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
+
+
+def logged_losses(stderr):
+    return [float(loss) for loss in re.findall(r"step \d+/\d+  loss ([\d.]+)", stderr)]
+
+
+@pytest.mark.slow
+def test_two_local_hosts_follow_the_one_device_curve(tmp_path):
+    """MultiWorkerMirroredStrategy over two processes on 127.0.0.1, one CPU device each, versus
+    one device: without dropout the printed losses (4 decimals) agree to 1e-3 relative."""
+    no_dropout = ["--gin_param=layer_prepostprocess_dropout = 0.0",
+                  "--gin_param=attention_dropout = 0.0", "--gin_param=relu_dropout = 0.0"]
+    single = run_tool("trainer", *train_args(tmp_path, "--train_steps=8", "--log_every=1",
+                                             *no_dropout, output="single"))
+    assert single.returncode == 0, single.stderr[-3000:]
+
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
+    workers = [subprocess.Popen(
+        [sys.executable, "-m", "t2t.scripts.trainer", "--mesh_shape=batch:2",
+         *train_args(tmp_path, "--train_steps=8", "--log_every=1", *no_dropout, output="multi")],
+        stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2",
+             "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker",
+                                                                    "index": index}})})
+        for index in range(2)]
+    outputs = [worker.communicate(timeout=300)[1] for worker in workers]
+    for worker, stderr in zip(workers, outputs):
+        assert worker.returncode == 0, stderr[-3000:]
+    assert re.search(r"mesh: CollectiveAllReduceStrategy with 2 replica\(s\) on /job:worker/"
+                     r"replica:0/task:0", outputs[0])  # MultiWorkerMirroredStrategy's class
+    np.testing.assert_allclose(logged_losses(outputs[0]), logged_losses(single.stderr), rtol=1e-3)
+    assert len(logged_losses(outputs[0])) == 8
+    assert (tmp_path / "multi" / "ckpt-8.index").exists()  # the chief's
+    assert sorted(path.name for path in (tmp_path / "multi").glob("ckpt-*.index")) == [
+        "ckpt-8.index"]
