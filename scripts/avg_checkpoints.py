@@ -23,9 +23,8 @@ FLAGS = flags.FLAGS
 
 
 def main(argv: list[str]) -> None:
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-    common.register_everything()
+    if not common.start(argv):
+        return
     common.require("output_dir")
     avg_dir = FLAGS.avg_dir or os.path.join(FLAGS.output_dir, "avg")
     with common.user_errors_as_usage():

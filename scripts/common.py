@@ -31,6 +31,18 @@ def register_everything() -> None:
         registry.import_usr_dir(FLAGS.t2t_usr_dir)
 
 
+def start(argv: list[str]) -> bool:
+    """What every tool does first: refuse stray arguments, register the built-ins and
+    --t2t_usr_dir, answer --registry_help. Returns False when the tool has nothing left to do."""
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+    register_everything()
+    if FLAGS.registry_help:
+        print(registry.help_text())
+        return False
+    return True
+
+
 def require(*names: str) -> None:
     """Raises a usage error naming every required flag left empty."""
     missing = [f"--{name}" for name in names if not FLAGS[name].value]

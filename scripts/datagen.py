@@ -35,11 +35,7 @@ def define_flags() -> None:
 
 
 def main(argv: list[str]) -> None:
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-    common.register_everything()
-    if FLAGS.registry_help:
-        print(registry.help_text())
+    if not common.start(argv):
         return
     common.require("problem", "data_dir")
     with common.user_errors_as_usage():

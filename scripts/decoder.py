@@ -40,11 +40,7 @@ FLAGS = flags.FLAGS
 
 
 def main(argv: list[str]) -> None:
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-    common.register_everything()
-    if FLAGS.registry_help:
-        print(registry.help_text())
+    if not common.start(argv):
         return
     common.require("output_dir")
     sources = [FLAGS.decode_from_file, FLAGS.decode_interactive, FLAGS.decode_split]

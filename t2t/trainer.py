@@ -20,7 +20,6 @@ import os
 import shutil
 import tempfile
 import time
-from typing import Any
 
 import gin
 import tensorflow as tf
