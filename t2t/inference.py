@@ -27,14 +27,21 @@ class Inference:
         self._infer = tf.function(lambda inputs: model.infer({"inputs": inputs}, params),
                                   reduce_retracing=True)
 
-    def decode_ids(self, inputs: Sequence[Sequence[int]]) -> list[list[int]]:
-        """Decodes id sequences (each ending with EOS) → output ids, cut before the first EOS."""
+    def decode_ids(self, inputs: Sequence[Sequence[int] | np.ndarray]) -> list[list[int]]:
+        """Decodes inputs → output ids, cut before the first EOS.
+
+        Each input is an id sequence ending with EOS, or a float array [frames, features] (audio);
+        a batch is padded with zeros to its longest input.
+        """
+        inputs = [np.asarray(example) for example in inputs]
         outputs: list[list[int]] = [[] for _ in inputs]
         order = sorted(range(len(inputs)), key=lambda index: len(inputs[index]))
         for start in range(0, len(order), self.params.batch_size):
             chunk = order[start:start + self.params.batch_size]
             longest = max(len(inputs[index]) for index in chunk)
-            padded = np.full([len(chunk), longest], PAD_ID, np.int32)
+            first = inputs[chunk[0]]
+            padded = np.full([len(chunk), longest, *first.shape[1:]], PAD_ID,
+                             np.int32 if first.dtype.kind in "iu" else np.float32)
             for row, index in enumerate(chunk):
                 padded[row, :len(inputs[index])] = inputs[index]
             decoded = self._infer(tf.constant(padded))["outputs"].numpy()
@@ -43,8 +50,12 @@ class Inference:
         return outputs
 
     def decode_texts(self, texts: Sequence[str]) -> list[str]:
-        """Encodes each text with the problem's input codec, decodes, returns target text."""
-        inputs = [self.problem.encode_inputs(text) + [EOS_ID] for text in texts]
+        """Encodes each text with the problem's input codec, decodes, returns target text.
+
+        For symbol inputs EOS is appended, as in the stored data; other inputs (e.g. audio
+        features from a wav path) are used as `encode_inputs` returns them.
+        """
+        inputs = [_with_eos_if_symbols(self.problem.encode_inputs(text)) for text in texts]
         return [self.problem.decode_targets(ids) for ids in self.decode_ids(inputs)]
 
     def decode_split(self, data_dir: str, split: str,
@@ -55,10 +66,14 @@ class Inference:
             dataset = dataset.take(max_examples)
         inputs, references = [], []
         for example in dataset.as_numpy_iterator():
-            inputs.append(example["inputs"].tolist())
+            inputs.append(example["inputs"])
             references.append(self.problem.decode_targets(example["targets"].tolist()))
         hypotheses = [self.problem.decode_targets(ids) for ids in self.decode_ids(inputs)]
         return hypotheses, references
+
+
+def _with_eos_if_symbols(encoded: list[int] | np.ndarray) -> list[int] | np.ndarray:
+    return encoded + [EOS_ID] if isinstance(encoded, list) else encoded
 
 
 def _until_eos(ids: np.ndarray) -> list[int]:

@@ -62,6 +62,15 @@ class Model(tf.Module):
         """
         raise NotImplementedError
 
+    def correct_predictions(self, logits: tf.Tensor,
+                            features: dict[str, tf.Tensor]) -> tf.Tensor | None:
+        """float32 scalar: target tokens whose teacher-forced argmax is right, or None when the
+        model's logits are not aligned with the targets (e.g. CTC over audio frames)."""
+        targets = features["targets"]
+        correct = tf.logical_and(tf.argmax(logits, -1, output_type=tf.int32) == targets,
+                                 targets != PAD_ID)
+        return tf.reduce_sum(tf.cast(correct, tf.float32))
+
     def infer(self, features: dict[str, tf.Tensor], params: "DecodeParams") -> dict[str, tf.Tensor]:
         """Decodes without teacher forcing.
 

@@ -169,18 +169,17 @@ class Trainer:
         loss, rate = self.plan.run(replica_step, batch)
         return {"loss": self.plan.reduce_sum(loss) / self.plan.num_replicas,
                 "learning_rate": self.plan.reduce_sum(rate) / self.plan.num_replicas,
-                "tokens": tf.math.count_nonzero(batch["targets"] != PAD_ID)
-                          + tf.math.count_nonzero(batch.get("inputs", tf.zeros([0])) != PAD_ID)}
+                "tokens": _count_tokens(batch)}
 
     def _eval_sums(self, batch: dict[str, tf.Tensor]) -> tf.Tensor:
-        """Sums of (loss, target tokens, correctly predicted tokens) over one dev batch."""
+        """Sums of (loss, target tokens, correctly predicted tokens) over one dev batch; the
+        last is -1 for models whose logits do not align with targets."""
         def replica_sums(local_batch):
             logits = self.model(local_batch, training=False)
             loss_sum, weight_sum = self.model.loss(logits, local_batch)
-            targets = local_batch["targets"]
-            correct = tf.logical_and(tf.argmax(logits, -1, output_type=tf.int32) == targets,
-                                     targets != PAD_ID)
-            return tf.stack([loss_sum, weight_sum, tf.reduce_sum(tf.cast(correct, tf.float32))])
+            correct = self.model.correct_predictions(logits, local_batch)
+            return tf.stack([loss_sum, weight_sum, tf.constant(-1.0) if correct is None
+                             else correct])
 
         return self.plan.reduce_sum(self.plan.run(replica_sums, batch))
 
@@ -235,8 +234,9 @@ class Trainer:
         loss_sum, tokens, correct = (float(value) for value in totals)
         tokens = max(tokens, 1.0)
         metrics = {"loss": loss_sum / tokens,
-                   "teacher_forced/accuracy": correct / tokens,
                    "teacher_forced/perplexity": math.exp(min(loss_sum / tokens, 50.0))}
+        if correct >= 0:
+            metrics["teacher_forced/accuracy"] = correct / tokens
         if self.options.eval_decode_examples:
             decoder = inference.Inference(self.problem, self.model,
                                           self.options.eval_decode_params)
@@ -260,6 +260,18 @@ class Trainer:
                      "max_length %d; XLA %s", self.hparams.batch_size,
                      self.hparams.batch_size // replicas, replicas, self.hparams.max_length,
                      "on" if self.options.xla_compile else "off")
+
+
+def _count_tokens(batch: dict[str, tf.Tensor]) -> tf.Tensor:
+    """Non-padding symbols of a batch, inputs and targets; float inputs (audio frames) count as
+    their non-padding frames."""
+    count = tf.math.count_nonzero(batch["targets"] != PAD_ID)
+    inputs = batch.get("inputs")
+    if inputs is not None and inputs.dtype.is_integer:
+        count += tf.math.count_nonzero(inputs != PAD_ID)
+    elif inputs is not None:
+        count += tf.math.count_nonzero(tf.reduce_any(inputs != 0, axis=-1))
+    return count
 
 
 def _ensure_data(problem: Problem, options: RunOptions) -> None:
