@@ -80,7 +80,8 @@ def test_checkpoints_every_n_steps_keep_the_last_k(data_dir, tmp_path):
 
 def test_four_replicas_follow_the_one_device_curve(data_dir, tmp_path):
     """batch:4 splits each global batch over 4 logical CPUs; without dropout the loss curve must
-    match one device up to float summation order (relative tolerance 1e-3 over 20 steps)."""
+    match one device up to float summation order. Measured: at most 1.3e-7 relative over 20 steps;
+    asserted: 1e-5."""
     overrides = SMALL + NO_DROPOUT
     one = make_trainer(data_dir, tmp_path / "one", steps=20, overrides=overrides)
     one.train()
@@ -88,5 +89,5 @@ def test_four_replicas_follow_the_one_device_curve(data_dir, tmp_path):
                         mesh_shape="batch:4")
     four.train()
     assert four.plan.num_replicas == 4
-    np.testing.assert_allclose(four.losses, one.losses, rtol=1e-3)
+    np.testing.assert_allclose(four.losses, one.losses, rtol=1e-5)
     assert one.losses[-1] < one.losses[0]
