@@ -14,6 +14,13 @@ decodes.
 Samples are generated without EOS; the base class appends `EOS_ID` to "inputs" and "targets" when
 it writes them, so every stored sequence ends with EOS (T2T style). `encode_inputs` likewise returns
 ids without EOS, and whoever feeds them to a model appends EOS_ID as datagen does.
+
+A problem whose codec is learned from its data (e.g. sentencepiece vocabularies) overrides two
+hooks: `build_vocabularies`, which `generate_data` runs before writing any split, and
+`load_vocabularies`, which a process that did not generate the data (trainer, decoder) calls
+before `info`, `encode` or `decode`:
+
+    problem.load_vocabularies(data_dir)                 # then problem.info() etc.
 """
 from __future__ import annotations
 
@@ -25,6 +32,7 @@ from collections.abc import Iterable, Iterator, Sequence
 import tensorflow as tf
 from absl import logging
 
+from t2t import metrics
 from t2t.data_gen import shards
 from t2t.model import EOS_ID, PAD_ID, ProblemInfo
 from t2t.registry import snake_case
@@ -34,8 +42,9 @@ class Problem(abc.ABC):
     """Base class of registered problems.
 
     Subclasses implement `info`, `generate_samples`, `encode` and `decode`; they may override
-    `num_shards`, `encode_inputs`/`decode_targets` (e.g. separate input and target vocabularies)
-    and `decode_metrics` (e.g. to add BLEU).
+    `num_shards`, `encode_inputs`/`decode_targets` (e.g. separate input and target vocabularies),
+    `build_vocabularies`/`load_vocabularies` (a codec learned from the data) and `decode_metrics`
+    (e.g. to add BLEU).
     """
 
     SPLITS = ("train", "dev", "test")
@@ -80,9 +89,20 @@ class Problem(abc.ABC):
         """True iff every split has all of its shards in `data_dir`."""
         return all(shards.split_is_complete(data_dir, self.name, split) for split in self.SPLITS)
 
+    def build_vocabularies(self, data_dir: str, tmp_dir: str) -> None:
+        """Makes the codec usable before any sample is encoded: e.g. trains vocabularies on the
+        train split, saves them in `data_dir` (atomically) and loads them; if they are already
+        there, just loads them. Run by `generate_data`. The default does nothing."""
+
+    def load_vocabularies(self, data_dir: str) -> None:
+        """Loads what `build_vocabularies` saved in `data_dir`, so that `info`, `encode` and
+        `decode` work in a process that did not generate the data. The default does nothing."""
+
     def generate_data(self, data_dir: str, tmp_dir: str) -> None:
-        """Writes each split that `data_dir` lacks, atomically; complete splits are left alone."""
+        """Builds (or loads) the vocabularies, then writes each split that `data_dir` lacks,
+        atomically; complete splits are left alone."""
         os.makedirs(tmp_dir, exist_ok=True)
+        self.build_vocabularies(data_dir, tmp_dir)
         for split in self.SPLITS:
             if shards.split_is_complete(data_dir, self.name, split):
                 logging.info("%s %s data already in %s; skipping", self.name, split, data_dir)
@@ -135,12 +155,7 @@ class Problem(abc.ABC):
 
         Strings are compared after stripping surrounding whitespace.
         """
-        if len(hypotheses) != len(references):
-            raise ValueError(f"{len(hypotheses)} hypotheses but {len(references)} references")
-        if not references:
-            raise ValueError("cannot score an empty list of decodes")
-        matches = sum(h.strip() == r.strip() for h, r in zip(hypotheses, references))
-        return {"exact_match": matches / len(references)}
+        return {"exact_match": metrics.exact_match(hypotheses, references)}
 
     def _with_eos(self, samples: Iterable[dict[str, list[int]]]) -> Iterator[dict[str, list[int]]]:
         """Checks that sample ids avoid PAD_ID and EOS_ID, then appends EOS_ID to each feature."""
