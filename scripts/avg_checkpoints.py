@@ -29,8 +29,9 @@ def main(argv: list[str]) -> None:
     avg_dir = FLAGS.avg_dir or os.path.join(FLAGS.output_dir, "avg")
     with common.user_errors_as_usage():
         paths = checkpoint_averaging.last_checkpoints(FLAGS.output_dir, FLAGS.num_last)
-        problem_name, model_name = config.read_config(FLAGS.output_dir)
+        problem_name, model_name, data_dir = config.read_config(FLAGS.output_dir)
         problem = registry.problems.get(problem_name)()
+        problem.load_vocabularies(data_dir)
         model = registry.models.get(model_name)(problem.info())
     logging.info("averaging %s", ", ".join(os.path.basename(path) for path in paths))
     checkpoint_averaging.average_into(model, paths)

@@ -44,7 +44,8 @@ def main(argv: list[str]) -> None:
         problem = problem_class()
     data_dir = os.path.expanduser(FLAGS.data_dir)
     tmp_dir = os.path.expanduser(FLAGS.tmp_dir) if FLAGS.tmp_dir else os.path.join(data_dir, "tmp")
-    problem.generate_data(data_dir, tmp_dir)
+    with common.user_errors_as_usage():  # e.g. a missing or misaligned corpus file
+        problem.generate_data(data_dir, tmp_dir)
 
 
 def run() -> None:

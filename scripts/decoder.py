@@ -22,7 +22,8 @@ from t2t import config, decoding, inference, registry
 from t2t.scripts import common
 
 flags.DEFINE_string("output_dir", "", "The training run's directory (config.gin, checkpoints).")
-flags.DEFINE_string("data_dir", "", "Data directory, for --decode_split and vocabularies.")
+flags.DEFINE_string("data_dir", "", "Data directory (shards for --decode_split, vocabularies); "
+                    "default: the one the run was trained on, from config.gin.")
 flags.DEFINE_string("checkpoint_path", "", "Checkpoint to decode with (default: the latest in "
                     "--output_dir).")
 flags.DEFINE_string("decode_hparams", "", 'Decoding parameters, "beam_size=4,alpha=0.6".')
@@ -49,8 +50,6 @@ def main(argv: list[str]) -> None:
                              "--decode_split")
     with common.user_errors_as_usage():
         decoder = _build_decoder()
-        if FLAGS.decode_split:
-            common.require("data_dir")
     if FLAGS.decode_split:
         _decode_split(decoder)
     elif FLAGS.decode_interactive:
@@ -60,8 +59,10 @@ def main(argv: list[str]) -> None:
 
 
 def _build_decoder() -> inference.Inference:
-    problem_name, model_name = config.read_config(FLAGS.output_dir)
+    problem_name, model_name, trained_data_dir = config.read_config(FLAGS.output_dir)
+    FLAGS.data_dir = FLAGS.data_dir or trained_data_dir
     problem = registry.problems.get(problem_name)()
+    problem.load_vocabularies(FLAGS.data_dir)
     model = registry.models.get(model_name)(problem.info())
     checkpoint_path = FLAGS.checkpoint_path or tf.train.latest_checkpoint(FLAGS.output_dir)
     if not checkpoint_path:

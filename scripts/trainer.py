@@ -59,7 +59,7 @@ def main(argv: list[str]) -> None:
     with common.user_errors_as_usage():
         run = _build_trainer()
     if run.plan.is_chief:
-        config.write_config(FLAGS.output_dir, FLAGS.problem, FLAGS.model)
+        config.write_config(FLAGS.output_dir, FLAGS.problem, FLAGS.model, FLAGS.data_dir)
     try:
         run.train()
     except KeyboardInterrupt:
@@ -92,8 +92,7 @@ def _check_output_dir_config() -> None:
     path = os.path.join(FLAGS.output_dir, config.CONFIG_FILE)
     if not os.path.isfile(path):
         return
-    gin.bind_parameter("problem/macro.value", FLAGS.problem)
-    gin.bind_parameter("model/macro.value", FLAGS.model)
+    config.bind_run_macros(FLAGS.problem, FLAGS.model, FLAGS.data_dir)
     with open(path, encoding="utf-8") as file:
         saved = file.read()
     current = gin.config_str()

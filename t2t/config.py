@@ -142,10 +142,10 @@ def _same_type(old: Any, new: Any) -> bool:
     return type(old) is type(new)
 
 
-def write_config(output_dir: str, problem: str, model: str) -> str:
-    """Writes the full gin config plus `problem`/`model` macros to output_dir, atomically."""
-    gin.bind_parameter("problem/macro.value", problem)
-    gin.bind_parameter("model/macro.value", model)
+def write_config(output_dir: str, problem: str, model: str, data_dir: str) -> str:
+    """Writes the full gin config plus `problem`, `model` and `data_dir` macros to output_dir,
+    atomically. The decoder finds the problem's vocabularies through `data_dir`."""
+    bind_run_macros(problem, model, data_dir)
     text = gin.config_str()
     os.makedirs(output_dir, exist_ok=True)
     path = os.path.join(output_dir, CONFIG_FILE)
@@ -156,8 +156,15 @@ def write_config(output_dir: str, problem: str, model: str) -> str:
     return path
 
 
-def read_config(output_dir: str) -> tuple[str, str]:
-    """Parses `<output_dir>/config.gin` (after clearing gin); returns (problem, model) names."""
+def bind_run_macros(problem: str, model: str, data_dir: str) -> None:
+    """Binds the macros that say what a run trained: problem and model names, data directory."""
+    gin.bind_parameter("problem/macro.value", problem)
+    gin.bind_parameter("model/macro.value", model)
+    gin.bind_parameter("data_dir/macro.value", os.path.abspath(data_dir))
+
+
+def read_config(output_dir: str) -> tuple[str, str, str]:
+    """Parses `<output_dir>/config.gin` (after clearing gin); returns (problem, model, data_dir)."""
     path = os.path.join(output_dir, CONFIG_FILE)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path} not found: --output_dir must be a directory written by "
@@ -165,4 +172,5 @@ def read_config(output_dir: str) -> tuple[str, str]:
     gin.clear_config()
     with open(path, encoding="utf-8") as file:
         parse_gin_text(file.read(), path)
-    return gin.query_parameter("problem/macro.value"), gin.query_parameter("model/macro.value")
+    return tuple(gin.query_parameter(f"{name}/macro.value")
+                 for name in ("problem", "model", "data_dir"))

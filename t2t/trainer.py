@@ -89,6 +89,7 @@ class Trainer:
         tf.random.set_seed(options.random_seed)
         tf.config.experimental.enable_op_determinism()
         _ensure_data(problem, options)
+        problem.load_vocabularies(options.data_dir)
         with plan.scope():
             self.model: Model = registry.models.get(model_name)(problem.info())
             self.optimizer = optimizers.make_optimizer(self.hparams.optimizer,

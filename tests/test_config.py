@@ -78,9 +78,9 @@ def test_split_overrides_respects_brackets_and_quotes():
 
 def test_saved_config_round_trips(tmp_path):
     config.configure("transformer_tiny", "hidden_size=48")
-    config.write_config(str(tmp_path), "algorithmic_reverse", "transformer")
+    config.write_config(str(tmp_path), "algorithmic_reverse", "transformer", "/data/dir")
     gin.clear_config()
-    assert config.read_config(str(tmp_path)) == ("algorithmic_reverse", "transformer")
+    assert config.read_config(str(tmp_path)) == ("algorithmic_reverse", "transformer", "/data/dir")
     assert macro("hidden_size") == 48
     assert not [path.name for path in tmp_path.iterdir() if path.name != "config.gin"]
 
