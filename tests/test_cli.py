@@ -273,3 +273,44 @@ def test_two_local_hosts_follow_the_one_device_curve(tmp_path):
     assert (tmp_path / "multi" / "ckpt-8.index").exists()  # the chief's
     assert sorted(path.name for path in (tmp_path / "multi").glob("ckpt-*.index")) == [
         "ckpt-8.index"]
+
+
+@pytest.mark.slow
+def test_translation_from_files_end_to_end_with_real_bleu(tmp_path):
+    """Parallel TSV files → datagen → train → decode with --decode_reference → sacreBLEU."""
+    pairs = [(f"the {color} {thing}", f"el {thing_es} {color_es}")
+             for color, color_es in [("red", "rojo"), ("green", "verde"), ("blue", "azul")]
+             for thing, thing_es in [("car", "coche"), ("dog", "perro"), ("house", "casa")]]
+    corpus = tmp_path / "corpus.tsv"
+    corpus.write_text("".join(f"{en}\t{es}\n" for en, es in pairs * 20), encoding="utf-8")
+    files = [f"--gin_param=TranslateFiles.{name}" for name in (
+        f"train_tsv = '{corpus}'", f"dev_tsv = '{corpus}'", f"test_tsv = '{corpus}'",
+        "vocab_size = 300")]
+    result = run_tool("datagen", "--problem=translate_files", f"--data_dir={tmp_path / 'data'}",
+                      *files)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    result = run_tool("trainer", "--problem=translate_files", "--model=transformer",
+                      "--hparams_set=transformer_tiny", f"--hparams={SMALL}", *files,
+                      f"--data_dir={tmp_path / 'data'}", f"--output_dir={tmp_path / 'run'}",
+                      "--train_steps=10", "--eval_every=10", "--eval_decode_examples=4",
+                      "--eval_decode_hparams=beam_size=2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert re.search(r"eval at step 10: .*decode/bleu \d+\.\d+", result.stderr)
+
+    sources, references = tmp_path / "en.txt", tmp_path / "es.txt"
+    sources.write_text("the red car\nthe blue dog\n", encoding="utf-8")
+    references.write_text("el coche rojo\nel perro azul\n", encoding="utf-8")
+    result = run_tool("decoder", f"--output_dir={tmp_path / 'run'}",
+                      f"--decode_from_file={sources}", f"--decode_reference={references}",
+                      "--decode_hparams=beam_size=2,alpha=0.6")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert len(result.stdout.splitlines()) == 2
+    assert re.search(r"es.txt: 2 examples  bleu \d+\.\d+  exact_match", result.stderr)
+
+    misaligned = tmp_path / "short.txt"
+    misaligned.write_text("el coche rojo\n", encoding="utf-8")
+    result = run_tool("decoder", f"--output_dir={tmp_path / 'run'}",
+                      f"--decode_from_file={sources}", f"--decode_reference={misaligned}")
+    assert result.returncode != 0
+    assert "has 1 lines but --decode_from_file" in result.stderr
