@@ -112,8 +112,8 @@ class Trainer:
         self._compute_gradients = tf.function(self._gradients, jit_compile=options.xla_compile,
                                               reduce_retracing=True)
         self._train_step = tf.function(self._step, reduce_retracing=True)
-        self.losses: list[float] = []  # training loss of every step this process ran
         self._eval_step = tf.function(self._eval_sums, reduce_retracing=True)
+        self.losses: list[float] = []  # training loss of every step this process ran
 
     @property
     def step(self) -> int:
