@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import signal
 import sys
 
 import gin
@@ -60,6 +61,9 @@ def main(argv: list[str]) -> None:
         run = _build_trainer()
     if run.plan.is_chief:
         config.write_config(FLAGS.output_dir, FLAGS.problem, FLAGS.model, FLAGS.data_dir)
+    # SIGTERM (kill, a scheduler's preemption) stops training like Ctrl-C: checkpoint, then exit.
+    # It also reaches runs started in the background, where the shell makes SIGINT ignored.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         run.train()
     except KeyboardInterrupt:
@@ -85,6 +89,10 @@ def _build_trainer() -> trainer.Trainer:
         checkpoint_every=FLAGS.checkpoint_every, keep_checkpoints=FLAGS.keep_checkpoints,
         log_every=FLAGS.log_every, random_seed=FLAGS.random_seed, xla_compile=FLAGS.xla_compile)
     return trainer.Trainer(problem, FLAGS.model, plan, options)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _check_output_dir_config() -> None:

@@ -162,14 +162,15 @@ def test_usr_dir_registers_a_problem_model_and_hparams_set(tmp_path):
 
 
 @pytest.mark.slow
-def test_interrupt_saves_a_checkpoint_and_the_run_resumes(tmp_path):
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_saves_a_checkpoint_and_the_run_resumes(tmp_path, stop_signal):
     command = [sys.executable, "-m", "t2t.scripts.trainer",
                *train_args(tmp_path, "--train_steps=100000", "--log_every=1")]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
     for line in process.stderr:
         if "step 5/" in line:
-            process.send_signal(signal.SIGINT)
+            process.send_signal(stop_signal)
             break
     stderr = process.communicate(timeout=120)[1]
     assert process.returncode != 0
