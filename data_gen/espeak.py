@@ -1,0 +1,74 @@
+"""Speech synthesized with espeak-ng, cached as 16 kHz mono 16-bit wav files.
+
+    request = Utterance("the cat sat", voice="en-gb", words_per_minute=160)
+    paths = synthesize_all([request, ...], cache_dir)       # one wav path per request, in order
+
+espeak-ng (Debian package `espeak-ng`) speaks the text at 22,050 Hz; sox (package `sox`) resamples
+it to 16,000 Hz mono 16-bit PCM, the format `t2t.data_gen.audio.read_wav` accepts. Each file is
+named by a hash of (voice, speed, text), written under a temporary name and renamed when complete,
+so an interrupted run leaves no half-written file and a rerun synthesizes only what is missing.
+The text is spoken exactly as given: pass normalized transcripts (`transcripts.normalize`) so
+that what is said is what the transcript says.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import hashlib
+import os
+import subprocess
+import tempfile
+from collections.abc import Sequence
+
+from t2t.data_gen import audio
+
+
+@dataclasses.dataclass(frozen=True)
+class Utterance:
+    """What to say, with which espeak-ng voice (`espeak-ng --voices=en`) and how fast."""
+    text: str
+    voice: str
+    words_per_minute: int
+
+    def file_name(self) -> str:
+        key = f"{self.voice}|{self.words_per_minute}|{self.text}".encode("utf-8")
+        return hashlib.sha256(key).hexdigest()[:24] + ".wav"
+
+
+def synthesize_all(utterances: Sequence[Utterance], cache_dir: str,
+                   workers: int | None = None) -> list[str]:
+    """Makes sure every utterance has a wav in `cache_dir` (synthesizing the missing ones, on
+    `workers` processes at a time, default: one per CPU) and returns their paths, in order.
+
+    Raises:
+      FileNotFoundError: naming the Debian package, if espeak-ng or sox is not installed.
+      RuntimeError: if espeak-ng fails on an utterance (its voice, speed, text and error).
+    """
+    espeak = audio.require_program("espeak-ng", "espeak-ng")
+    audio.require_program("sox", "sox")
+    os.makedirs(cache_dir, exist_ok=True)
+    paths = [os.path.join(cache_dir, utterance.file_name()) for utterance in utterances]
+    missing = [(utterance, path) for utterance, path in zip(utterances, paths)
+               if not os.path.exists(path)]
+    with concurrent.futures.ThreadPoolExecutor(workers or os.cpu_count() or 1) as pool:
+        for _ in pool.map(lambda job: _synthesize(espeak, *job), missing):
+            pass
+    return paths
+
+
+def _synthesize(espeak: str, utterance: Utterance, path: str) -> None:
+    """espeak-ng → a temporary 22,050 Hz wav → sox → `path` (atomic)."""
+    handle, raw_path = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".espeak-",
+                                        suffix=".wav")
+    os.close(handle)
+    try:
+        result = subprocess.run(
+            [espeak, "-v", utterance.voice, "-s", str(utterance.words_per_minute), "-w", raw_path],
+            input=utterance.text, capture_output=True, text=True, check=False)
+        if result.returncode != 0 or os.path.getsize(raw_path) == 0:
+            raise RuntimeError(f"espeak-ng failed on voice {utterance.voice!r} at "
+                               f"{utterance.words_per_minute} words/min for {utterance.text!r}: "
+                               f"{result.stderr.strip() or f'exit code {result.returncode}'}")
+        audio.convert_to_16k_mono(raw_path, path)
+    finally:
+        os.remove(raw_path)
