@@ -1,0 +1,270 @@
+"""Speech recognition problems: 16 kHz audio in, characters out.
+
+    speech_espeak_en        English sentences from Debian `fortunes`, spoken by espeak-ng (offline)
+    librispeech_clean100    LibriSpeech train-clean-100 (100 h), via TFDS `librispeech`
+    librispeech             LibriSpeech 960 h (clean-100 + clean-360 + other-500), via TFDS
+
+Stored shards hold, per utterance, "inputs": the int16 samples zigzag-coded as non-negative int64
+(n ≥ 0 → 2n, n < 0 → −2n − 1, so quiet samples take 1–2 bytes as varints instead of the 10 a
+negative int64 takes), and "targets": character ids ending with EOS. `dataset()` decodes the samples
+and computes the features in the tf.data pipeline (`t2t.layers.audio_features`):
+
+    {"inputs": float32 [frames, 80] (or [frames, 240] with deltas), "targets": int32 [length]}
+
+so a model's "length" for batching is its number of 10 ms frames. Targets use 30 ids: 0 PAD (the
+CTC blank), 1 EOS, 2 space, 3 apostrophe, 4–29 a–z (`data_gen.transcripts`). Transcripts are
+normalized (see `transcripts.normalize`) and utterances whose text is rejected, or whose audio is
+silent (all zeros: no alignment could produce a transcript), are left out and counted in the log.
+
+Decoding reads wav files: `t2t-decoder --decode_from_file=wavs.txt` with one path per line
+(16-bit PCM mono 16 kHz; anything else is rejected with a message saying how to convert it).
+Metrics are word and character error rates, fractions, lower is better.
+"""
+from __future__ import annotations
+
+import abc
+import collections
+import hashlib
+import random
+from collections.abc import Iterable, Iterator, Sequence
+
+import gin
+import numpy as np
+import tensorflow as tf
+import tensorflow_datasets as tfds
+from absl import logging
+
+from t2t import wer
+from t2t.data_gen import audio, espeak, fortunes, transcripts
+from t2t.layers import audio_features
+from t2t.model import EOS_ID, PAD_ID, ProblemInfo
+from t2t.problem import Problem
+from t2t.registry import register_problem
+
+FIRST_CHARACTER_ID = EOS_ID + 1
+VOCAB_SIZE = FIRST_CHARACTER_ID + len(transcripts.ALPHABET)
+_ID_OF_CHARACTER = {char: FIRST_CHARACTER_ID + i for i, char in enumerate(transcripts.ALPHABET)}
+_CHARACTER_OF_ID = {i: char for char, i in _ID_OF_CHARACTER.items()}
+_INT16_SCALE = 32768.0
+
+
+def zigzag(samples: np.ndarray) -> np.ndarray:
+    """int16 samples [n] → non-negative int64 [n]: n ≥ 0 → 2n, n < 0 → −2n − 1."""
+    wide = samples.astype(np.int64)
+    return np.where(wide >= 0, 2 * wide, -2 * wide - 1)
+
+
+def unzigzag(codes: tf.Tensor) -> tf.Tensor:
+    """The inverse of `zigzag`, in TF: int64 [n] → int64 [n]."""
+    return tf.bitwise.bitwise_xor(tf.bitwise.right_shift(codes, 1),
+                                  -tf.bitwise.bitwise_and(codes, 1))
+
+
+class SpeechProblem(Problem):
+    """Audio → characters; subclasses say where utterances come from (`utterances`).
+
+    Args:
+      deltas: add deltas and delta-deltas to the 80 log-mel features (240 per frame).
+    """
+
+    def __init__(self, deltas: bool = False):
+        self.deltas = deltas
+
+    @abc.abstractmethod
+    def utterances(self, split: str, tmp_dir: str) -> Iterator[tuple[np.ndarray, str]]:
+        """Yields (int16 samples [n] at 16 kHz, raw transcript) for `split`."""
+
+    def info(self) -> ProblemInfo:
+        return ProblemInfo(input_vocab_size=0, target_vocab_size=VOCAB_SIZE,
+                           input_modality="audio",
+                           input_feature_size=audio_features.feature_size(self.deltas))
+
+    def generate_samples(self, split: str, tmp_dir: str) -> Iterator[dict[str, list[int]]]:
+        """{"inputs": zigzag-coded samples, "targets": character ids}; rejected transcripts and
+        silent audio are skipped and counted."""
+        skipped: collections.Counter = collections.Counter()
+        kept = 0
+        for samples, text in self.utterances(split, tmp_dir):
+            normalized, reason = transcripts.normalize(text)
+            if normalized is None:
+                skipped[f"transcript: {reason}"] += 1
+            elif not np.any(samples):
+                skipped["silent audio"] += 1
+            else:
+                kept += 1
+                yield {"inputs": zigzag(samples).tolist(), "targets": self.encode(normalized)}
+        logging.info("%s %s: %d utterances kept; skipped: %s", self.name, split, kept,
+                     dict(skipped) or "none")
+
+    def encode(self, text: str) -> list[int]:
+        """Text → character ids (normalized first). Raises ValueError if normalization rejects
+        the text (e.g. it has digits)."""
+        normalized, reason = transcripts.normalize(text)
+        if normalized is None:
+            raise ValueError(f"{self.name}: cannot transcribe {text!r} with the alphabet "
+                             f"{transcripts.ALPHABET!r} ({reason})")
+        return [_ID_OF_CHARACTER[char] for char in normalized]
+
+    def decode(self, ids: Sequence[int]) -> str:
+        unknown = [i for i in ids if i not in _CHARACTER_OF_ID]
+        if unknown:
+            raise ValueError(f"{self.name}: ids {unknown} are not characters (characters are ids "
+                             f"{FIRST_CHARACTER_ID}..{VOCAB_SIZE - 1})")
+        return "".join(_CHARACTER_OF_ID[i] for i in ids)
+
+    def encode_inputs(self, text: str) -> np.ndarray:
+        """A wav path (16-bit PCM mono 16 kHz) → float32 features [frames, 80 or 240]."""
+        samples = audio.read_wav(text)
+        return self.features(tf.constant(samples.astype(np.float32) / _INT16_SCALE)).numpy()
+
+    def features(self, samples: tf.Tensor) -> tf.Tensor:
+        """float32 samples [n] in [-1, 1] → features [frames, 80 or 240]."""
+        return audio_features.log_mel_features(samples, self.deltas)
+
+    def decode_metrics(self, hypotheses: list[str], references: list[str]) -> dict[str, float]:
+        """{"wer": word error rate, "cer": character error rate}: corpus-level fractions."""
+        return {"wer": wer.word_error_rate(hypotheses, references),
+                "cer": wer.character_error_rate(hypotheses, references)}
+
+    # Overrides of the base class's private hooks: "inputs" are audio samples, which neither get
+    # an EOS nor avoid the ids 0 and 1, and are turned into features when read.
+    def _with_eos(self, samples: Iterable[dict[str, list[int]]]) -> Iterator[dict[str, list[int]]]:
+        for sample in samples:
+            if PAD_ID in sample["targets"] or EOS_ID in sample["targets"]:
+                raise ValueError(f"problem {self.name!r} generated targets {sample['targets']} "
+                                 f"containing the reserved ids PAD_ID or EOS_ID")
+            yield {"inputs": sample["inputs"], "targets": sample["targets"] + [EOS_ID]}
+
+    def _parse_example(self, record: tf.Tensor) -> dict[str, tf.Tensor]:
+        spec = {feature: tf.io.RaggedFeature(tf.int64) for feature in self.FEATURES}
+        parsed = tf.io.parse_single_example(record, spec)
+        samples = tf.cast(unzigzag(parsed["inputs"]), tf.float32) / _INT16_SCALE
+        return {"inputs": self.features(samples),
+                "targets": tf.cast(parsed["targets"], tf.int32)}
+
+
+def split_of(sentence: str, dev_percent: int, test_percent: int) -> str:
+    """The split a sentence belongs to, from a stable hash of its text."""
+    percentile = int.from_bytes(hashlib.sha256(sentence.encode("utf-8")).digest()[:8], "big") % 100
+    if percentile < dev_percent:
+        return "dev"
+    return "test" if percentile < dev_percent + test_percent else "train"
+
+
+@register_problem
+@gin.configurable
+class SpeechEspeakEn(SpeechProblem):
+    """Sentences from Debian `fortunes` spoken by espeak-ng; fully offline.
+
+    A sentence belongs to train, dev or test by the hash of its normalized text (dev_percent and
+    test_percent of all sentences), and each split takes its first num_<split>_sentences in hash
+    order. Train sentences are spoken `train_utterances_per_sentence` times by distinct voices of
+    `train_voices`, dev sentences once by one of them, test sentences once by `test_voice`, which
+    training never hears. Each utterance's speed is drawn from `words_per_minute`; choices are
+    seeded by the sentence, so the corpus is the same on every machine. Wavs are cached in
+    <tmp_dir>/espeak_wavs.
+
+    Args:
+      min_words, max_words: sentence lengths kept, in words.
+      deltas: see SpeechProblem.
+    """
+
+    def __init__(self, num_train_sentences: int = 4000, num_dev_sentences: int = 200,
+                 num_test_sentences: int = 200, dev_percent: int = 5, test_percent: int = 5,
+                 min_words: int = 3, max_words: int = 10,
+                 train_voices: Sequence[str] = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp",
+                                                "en-029"),
+                 test_voice: str = "en-gb-x-gbclan", train_utterances_per_sentence: int = 2,
+                 words_per_minute: Sequence[int] = (140, 175, 210), deltas: bool = False):
+        super().__init__(deltas)
+        if test_voice in train_voices:
+            raise ValueError(f"test_voice {test_voice!r} must not be one of the train_voices "
+                             f"{list(train_voices)}: the test split is spoken by an unseen voice")
+        if not 1 <= train_utterances_per_sentence <= len(train_voices):
+            raise ValueError(f"train_utterances_per_sentence={train_utterances_per_sentence} must "
+                             f"be between 1 and the {len(train_voices)} train voices")
+        self.num_sentences = {"train": num_train_sentences, "dev": num_dev_sentences,
+                              "test": num_test_sentences}
+        self.dev_percent, self.test_percent = dev_percent, test_percent
+        self.min_words, self.max_words = min_words, max_words
+        self.train_voices, self.test_voice = list(train_voices), test_voice
+        self.train_utterances_per_sentence = train_utterances_per_sentence
+        self.words_per_minute = list(words_per_minute)
+
+    def num_shards(self, split: str) -> int:
+        return 4 if split == "train" else 1
+
+    def sentences(self, split: str) -> list[str]:
+        """The normalized sentences of `split`, in hash order."""
+        candidates, dropped = fortunes.read_sentences(self.min_words, self.max_words)
+        logging.info("fortunes: %d sentences of %d..%d words; left out: %s", len(candidates),
+                     self.min_words, self.max_words, dict(dropped))
+        in_split = [sentence for sentence in candidates
+                    if split_of(sentence, self.dev_percent, self.test_percent) == split]
+        in_split.sort(key=lambda sentence: hashlib.sha256(sentence.encode("utf-8")).digest())
+        wanted = self.num_sentences[split]
+        if len(in_split) < wanted:
+            raise ValueError(f"{self.name}: only {len(in_split)} {split} sentences of "
+                             f"{self.min_words}..{self.max_words} words, {wanted} wanted")
+        return in_split[:wanted]
+
+    def requests(self, split: str) -> list[espeak.Utterance]:
+        """What espeak-ng says for `split`: voices and speeds per sentence (see the class)."""
+        requests = []
+        for sentence in self.sentences(split):
+            rng = random.Random(sentence)
+            if split == "test":
+                voices = [self.test_voice]
+            else:
+                count = self.train_utterances_per_sentence if split == "train" else 1
+                voices = rng.sample(self.train_voices, count)
+            requests += [espeak.Utterance(sentence, voice, rng.choice(self.words_per_minute))
+                         for voice in voices]
+        return requests
+
+    def utterances(self, split: str, tmp_dir: str) -> Iterator[tuple[np.ndarray, str]]:
+        requests = self.requests(split)
+        paths = espeak.synthesize_all(requests, f"{tmp_dir}/espeak_wavs")
+        for request, path in zip(requests, paths):
+            yield audio.read_wav(path), request.text
+
+
+class LibriSpeechProblem(SpeechProblem):
+    """LibriSpeech read through TFDS (`librispeech`, downloaded and prepared by TFDS into
+    `tfds_data_dir`, default ~/tensorflow_datasets). Subclasses name the TFDS splits of each of
+    our splits in TFDS_SPLITS."""
+
+    TFDS_SPLITS: dict[str, str] = {}
+
+    def __init__(self, tfds_data_dir: str | None = None, deltas: bool = False):
+        super().__init__(deltas)
+        self.tfds_data_dir = tfds_data_dir
+
+    def utterances(self, split: str, tmp_dir: str) -> Iterator[tuple[np.ndarray, str]]:
+        dataset = tfds.load("librispeech", split=self.TFDS_SPLITS[split],
+                            data_dir=self.tfds_data_dir, shuffle_files=False)
+        for example in dataset.as_numpy_iterator():
+            yield example["speech"].astype(np.int16), example["text"].decode("utf-8")
+
+
+@register_problem
+@gin.configurable
+class LibrispeechClean100(LibriSpeechProblem):
+    """train: train-clean-100 (~28.5k utterances); dev: dev-clean; test: test-clean."""
+
+    TFDS_SPLITS = {"train": "train_clean100", "dev": "dev_clean", "test": "test_clean"}
+
+    def num_shards(self, split: str) -> int:
+        return 100 if split == "train" else 1
+
+
+@register_problem
+@gin.configurable
+class Librispeech(LibriSpeechProblem):
+    """train: all 960 h (~281k utterances); dev: dev-clean; test: test-clean."""
+
+    TFDS_SPLITS = {"train": "train_clean100+train_clean360+train_other500", "dev": "dev_clean",
+                   "test": "test_clean"}
+
+    def num_shards(self, split: str) -> int:
+        return 500 if split == "train" else 1

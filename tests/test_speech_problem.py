@@ -1,0 +1,128 @@
+"""Speech problems: transcript normalization, the espeak corpus, LibriSpeech via TFDS mock data."""
+import pathlib
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_datasets as tfds
+
+import t2t.problems  # noqa: F401
+from t2t import registry
+from t2t.data_gen import audio, espeak, transcripts
+from t2t.model import EOS_ID
+from t2t.problems.speech import (VOCAB_SIZE, LibrispeechClean100, SpeechEspeakEn, unzigzag,
+                                 zigzag)
+
+SMALL_CORPUS = dict(num_train_sentences=12, num_dev_sentences=4, num_test_sentences=4,
+                    train_utterances_per_sentence=2)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("A long-forgotten loved one will appear soon.", "a long forgotten loved one will appear soon"),
+    ("'Tis the season, don't you think?", "tis the season don't you think"),
+    ("It\u2019s “FINE”", "it's fine"),
+    ("rock 'n' roll", "rock n roll"),
+])
+def test_normalization_keeps_letters_space_and_apostrophe(raw, expected):
+    assert transcripts.normalize(raw) == (expected, "")
+    assert set(expected) <= set(transcripts.ALPHABET)
+
+
+@pytest.mark.parametrize("raw, reason", [
+    ("In 1984 we met", "digits"), ("Fish & chips", "symbols"), ("Café au lait", "non-ascii"),
+    ("...", "empty"),
+])
+def test_normalization_rejects_what_it_cannot_spell(raw, reason):
+    assert transcripts.normalize(raw) == (None, reason)
+
+
+def test_character_codec_round_trips_and_rejects_digits():
+    problem = SpeechEspeakEn()
+    ids = problem.encode("Don't panic!")
+    assert min(ids) >= 2 and max(ids) < VOCAB_SIZE == 30
+    assert problem.decode_targets(ids + [EOS_ID, 0, 0]) == "don't panic"
+    with pytest.raises(ValueError, match="digits"):
+        problem.encode("42 is the answer")
+
+
+def test_zigzag_round_trips_int16():
+    samples = np.array([0, 1, -1, 300, -300, 32767, -32768], np.int16)
+    codes = zigzag(samples)
+    assert codes.min() >= 0 and list(codes[:3]) == [0, 2, 1]
+    np.testing.assert_array_equal(unzigzag(tf.constant(codes)).numpy(), samples)
+
+
+def test_test_split_uses_only_a_voice_training_never_hears():
+    problem = SpeechEspeakEn(**SMALL_CORPUS)
+    train, dev, test = (problem.requests(split) for split in ("train", "dev", "test"))
+    assert len(train) == 24 and len(dev) == 4 and len(test) == 4
+    train_voices = {request.voice for request in train}
+    assert {request.voice for request in test} == {"en-gb-x-gbclan"}
+    assert "en-gb-x-gbclan" not in train_voices and len(train_voices) > 1
+    sentences = [{request.text for request in split} for split in (train, dev, test)]
+    assert not (sentences[0] & sentences[1] or sentences[0] & sentences[2]
+                or sentences[1] & sentences[2])
+    with pytest.raises(ValueError, match="must not be one of the train_voices"):
+        SpeechEspeakEn(test_voice="en-us")
+
+
+@pytest.fixture(scope="module")
+def espeak_data(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("espeak")
+    problem = SpeechEspeakEn(**SMALL_CORPUS)
+    problem.generate_data(str(data_dir), str(data_dir / "tmp"))
+    return problem, str(data_dir)
+
+
+def test_espeak_corpus_builds_shards_and_a_dataset_of_features(espeak_data):
+    problem, data_dir = espeak_data
+    assert problem.has_data(data_dir)
+    dataset = problem.dataset("train", data_dir)
+    assert dataset.element_spec["inputs"] == tf.TensorSpec([None, 80], tf.float32)
+    examples = list(dataset.as_numpy_iterator())
+    assert len(examples) == 24
+    for example in examples:
+        frames = example["inputs"].shape[0]
+        text = problem.decode_targets(example["targets"])
+        assert example["targets"][-1] == EOS_ID
+        assert 50 < frames < 1000 and set(text) <= set(transcripts.ALPHABET)
+        assert frames > 2 * len(text)  # enough frames for CTC at time stride 2
+        np.testing.assert_allclose(example["inputs"].mean(axis=0), 0.0, atol=1e-3)
+    wavs = list((pathlib.Path(data_dir) / "tmp" / "espeak_wavs").iterdir())
+    assert len(wavs) == 32 and all(path.suffix == ".wav" for path in wavs)  # no temporaries left
+
+
+def test_encode_inputs_reads_a_wav_into_the_same_features(espeak_data, tmp_path):
+    problem, data_dir = espeak_data
+    request = problem.requests("test")[0]
+    path = espeak.synthesize_all([request], str(tmp_path))[0]
+    features = problem.encode_inputs(path)
+    assert features.dtype == np.float32 and features.shape[1] == 80
+    stored = next(problem.dataset("test", data_dir).as_numpy_iterator())
+    assert problem.decode_targets(stored["targets"]) == request.text
+    np.testing.assert_allclose(features, stored["inputs"], atol=1e-4)
+    corrupt = tmp_path / "corrupt.wav"
+    corrupt.write_bytes(b"RIFF")
+    with pytest.raises(audio.WavError, match="corrupt.wav: not a wav file"):
+        problem.encode_inputs(str(corrupt))
+
+
+def test_decode_metrics_are_word_and_character_error_rates():
+    problem = SpeechEspeakEn()
+    metrics = problem.decode_metrics(["the cat sat", "hello"], ["the cat sat down", "hello"])
+    assert metrics == {"wer": pytest.approx(1 / 5), "cer": pytest.approx(5 / 21)}
+
+
+def test_librispeech_from_tfds_mock_data(tmp_path):
+    problem = registry.problems.get("librispeech_clean100")()
+    assert isinstance(problem, LibrispeechClean100)
+    assert problem.info().input_modality == "audio" and problem.info().target_vocab_size == 30
+    with tfds.testing.mock_data(num_examples=5):
+        problem.generate_data(str(tmp_path), str(tmp_path / "tmp"))
+    examples = list(problem.dataset("train", str(tmp_path)).as_numpy_iterator())
+    assert len(examples) == 5
+    for example in examples:
+        assert example["inputs"].shape == (1, 80)  # mock clips are a few samples long
+        assert example["targets"][-1] == EOS_ID
+        assert problem.decode_targets(example["targets"]).strip()
+    assert registry.problems.get("librispeech")().TFDS_SPLITS["train"].count("+") == 2
