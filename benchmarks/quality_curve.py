@@ -21,6 +21,7 @@ import tensorflow as tf
 import t2t.hparams  # noqa: F401  (registration)
 import t2t.models  # noqa: F401
 import t2t.problems  # noqa: F401
+import t2t.trainer  # noqa: F401  (gin configurables of the saved config)
 from t2t import config, decoding, inference, registry
 
 LOG_TIME = re.compile(r"^I\d{4} (\d\d:\d\d:\d\d\.\d+)")
