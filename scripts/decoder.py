@@ -90,7 +90,8 @@ def _decode_file(decoder: inference.Inference) -> None:
             raise ValueError(f"--decode_reference={FLAGS.decode_reference} has {len(references)} "
                              f"lines but --decode_from_file={FLAGS.decode_from_file} has "
                              f"{len(lines)}")
-    hypotheses = decoder.decode_texts(lines)
+    with common.user_errors_as_usage():  # e.g. an unknown symbol or an unreadable wav
+        hypotheses = decoder.decode_texts(lines)
     _write_lines(hypotheses, FLAGS.decode_to_file)
     if references is not None:
         # Decodes without --decode_to_file are on stdout; keep the metrics line out of them.

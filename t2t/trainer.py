@@ -33,6 +33,10 @@ from t2t.model import PAD_ID, Model
 from t2t.problem import Problem
 
 
+# Training examples read at start-up to count (and log) those longer than max_length.
+LENGTH_SAMPLE = 10_000
+
+
 @gin.configurable
 @dataclasses.dataclass
 class TrainHparams:
@@ -46,12 +50,15 @@ class TrainHparams:
       optimizer: name in `t2t.optimizers.OPTIMIZERS`.
       shuffle_buffer: examples held for shuffling the training data.
       eval_batch_size: sentences per teacher-forced eval batch.
+      clip_gradient_norm: if > 0, gradients are scaled down to this global norm (after summing
+        over replicas); DeepSpeech2 trains with it.
     """
     batch_size: int = 4096
     max_length: int = 256
     optimizer: str = "adam"
     shuffle_buffer: int = 10_000
     eval_batch_size: int = 64
+    clip_gradient_norm: float = 0.0
 
 
 @dataclasses.dataclass
@@ -122,9 +129,11 @@ class Trainer:
     # -- data
     def _train_dataset(self) -> tf.data.Dataset:
         dataset = self.problem.dataset("train", self.options.data_dir, shuffle_files=True)
-        too_long, total = batching.count_too_long(dataset, self.hparams.max_length)
-        logging.info("train data: %d examples; %d longer than max_length=%d are left out",
-                     total, too_long, self.hparams.max_length)
+        # A sample keeps start-up short on big corpora (all of LibriSpeech would take minutes).
+        too_long, total = batching.count_too_long(dataset.take(LENGTH_SAMPLE),
+                                                  self.hparams.max_length)
+        logging.info("train data: of the first %d examples, %d are longer than max_length=%d "
+                     "and left out of training", total, too_long, self.hparams.max_length)
         dataset = dataset.shuffle(self.hparams.shuffle_buffer, seed=self.options.random_seed)
         return batching.batch_by_tokens(
             dataset.repeat(), self.hparams.batch_size, self.hparams.max_length,
@@ -163,6 +172,8 @@ class Trainer:
                 (loss_sum, weight_sum, gradients))
             weight_sum = tf.maximum(weight_sum, 1.0)
             gradients = [gradient / weight_sum for gradient in gradients]
+            if self.hparams.clip_gradient_norm > 0:
+                gradients, _ = tf.clip_by_global_norm(gradients, self.hparams.clip_gradient_norm)
             rate = learning_rate.learning_rate_schedule(self.optimizer.iterations + 1)
             self.optimizer.apply_gradients(self.plan, gradients, rate)
             return loss_sum / weight_sum, rate

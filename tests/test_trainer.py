@@ -91,3 +91,15 @@ def test_four_replicas_follow_the_one_device_curve(data_dir, tmp_path):
     assert four.plan.num_replicas == 4
     np.testing.assert_allclose(four.losses, one.losses, rtol=1e-5)
     assert one.losses[-1] < one.losses[0]
+
+
+def test_gradient_clipping_bounds_the_update(data_dir, tmp_path):
+    """With a tiny clip norm the first Adam steps are the same size, but the second moments see
+    clipped gradients: the losses must differ from an unclipped run."""
+    plain = make_trainer(data_dir, tmp_path / "plain", steps=5)
+    plain.train()
+    clipped = make_trainer(data_dir, tmp_path / "clipped", steps=5)
+    clipped.hparams.clip_gradient_norm = 1e-3
+    clipped.train()
+    assert plain.losses[0] == clipped.losses[0]
+    assert plain.losses[1:] != clipped.losses[1:]
