@@ -239,16 +239,17 @@ class Trainer:
         return os.path.join(self._save_dir, f"ckpt-{self.step}")
 
     def evaluate(self) -> dict[str, float]:
-        """Teacher-forced loss/accuracy/perplexity on dev plus the problem's decode metrics."""
+        """Loss on dev (plus teacher-forced token accuracy and perplexity where the model's logits
+        score target tokens) and the problem's metrics on real decodes (exact match, BLEU, WER)."""
         totals = tf.zeros([3])
         for batch in self._eval_dataset():
             totals += self._eval_step(batch)
         loss_sum, tokens, correct = (float(value) for value in totals)
         tokens = max(tokens, 1.0)
-        metrics = {"loss": loss_sum / tokens,
-                   "teacher_forced/perplexity": math.exp(min(loss_sum / tokens, 50.0))}
-        if correct >= 0:
+        metrics = {"loss": loss_sum / tokens}
+        if correct >= 0:  # only for models whose logits score each target token (not CTC)
             metrics["teacher_forced/accuracy"] = correct / tokens
+            metrics["teacher_forced/perplexity"] = math.exp(min(loss_sum / tokens, 50.0))
         if self.options.eval_decode_examples:
             decoder = inference.Inference(self.problem, self.model,
                                           self.options.eval_decode_params)
