@@ -2,11 +2,8 @@
 
     path = build_corpus(tmp_dir)          # <tmp_dir>/fortunes-apertium-eng-spa.tsv, "en<TAB>es"
 
-English side: every fortune file in /usr/share/games/fortunes (Debian package `fortunes`; the
-offensive ones, in the `off/` subdirectory, are left out). Each fortune loses its attribution (from
-the first line starting with "--", e.g. "-- Mark Twain", to its end) and terminal overstriking
-("_\\bX"), its whitespace is collapsed, and it is split into sentences after ".", "!" or "?". A
-sentence is kept if it has MIN_WORDS..MAX_WORDS words, starts with a capital letter (perhaps after a
+English side: the sentences of Debian's fortune files (`t2t.data_gen.fortunes`). A sentence is
+kept if it has MIN_WORDS..MAX_WORDS words, starts with a capital letter (perhaps after a
 quote or parenthesis), ends with sentence punctuation, and is mostly letters (which drops code and
 ASCII art); duplicates are kept once, in file order.
 
@@ -25,25 +22,22 @@ import tempfile
 
 from absl import logging
 
-FORTUNES_DIR = "/usr/share/games/fortunes"
+from t2t.data_gen import fortunes
+
 MIN_WORDS = 3
 MAX_WORDS = 30
 MIN_LETTER_FRACTION = 0.85  # letters and spaces, of all characters
 # Sentences per apertium call: the pipeline already keeps both cores busy, so a few large calls.
 TRANSLATION_BATCH = 10_000
 
-_FORTUNE_SEPARATOR = re.compile(r"^%$", re.MULTILINE)
-_OVERSTRIKE = re.compile(r".\x08")
-_ATTRIBUTION = re.compile(r"^\s*--")
-# After . ! or ? (maybe closed by a quote or parenthesis), before a capital (maybe quoted).
-_SENTENCE_BOUNDARY = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')]))\s+(?=[\"'(]?[A-Z])")
 _SENTENCE_START = re.compile(r"[\"'(]?[A-Z]")
 _SENTENCE_END = re.compile(r"[.!?][\"')]?$")
 # Everything Python's str.splitlines splits on.
 _LINE_BREAK = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
-def build_corpus(tmp_dir: str, max_sentences: int = 0, fortunes_dir: str = FORTUNES_DIR) -> str:
+def build_corpus(tmp_dir: str, max_sentences: int = 0,
+                 fortunes_dir: str = fortunes.FORTUNES_DIR) -> str:
     """Returns the path of the "english<TAB>spanish" corpus in `tmp_dir`, building it if absent.
 
     Args:
@@ -69,32 +63,15 @@ def build_corpus(tmp_dir: str, max_sentences: int = 0, fortunes_dir: str = FORTU
     return path
 
 
-def fortune_sentences(fortunes_dir: str = FORTUNES_DIR) -> list[str]:
+def fortune_sentences(fortunes_dir: str = fortunes.FORTUNES_DIR) -> list[str]:
     """The distinct clean English sentences of the fortune files, in file order (see module doc)."""
-    paths = _fortune_files(fortunes_dir)
     sentences: dict[str, None] = {}  # an ordered set
-    for path in paths:
-        with open(path, "rb") as file:
-            raw = file.read()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise ValueError(f"fortune file {path} is not UTF-8: {error}") from None
-        for fortune in _FORTUNE_SEPARATOR.split(text):
-            for sentence in split_sentences(fortune):
-                if is_clean_sentence(sentence):
-                    sentences[sentence] = None
-    logging.info("Found %d distinct English sentences in %d fortune files in %s",
-                 len(sentences), len(paths), fortunes_dir)
+    for sentence in fortunes.raw_sentences(fortunes_dir):
+        if is_clean_sentence(sentence):
+            sentences[sentence] = None
+    logging.info("Found %d distinct English sentences in the fortune files in %s",
+                 len(sentences), fortunes_dir)
     return list(sentences)
-
-
-def split_sentences(fortune: str) -> list[str]:
-    """One fortune → its sentences: overstriking and attribution removed, whitespace collapsed."""
-    lines = _OVERSTRIKE.sub("", fortune).split("\n")
-    attribution = next((i for i, line in enumerate(lines) if _ATTRIBUTION.match(line)), len(lines))
-    text = " ".join(" ".join(lines[:attribution]).split())
-    return [sentence for sentence in _SENTENCE_BOUNDARY.split(text) if sentence]
 
 
 def is_clean_sentence(sentence: str) -> bool:
@@ -159,17 +136,3 @@ def _write_tsv_atomically(path: str, sources: list[str], targets: list[str]) -> 
     except BaseException:
         os.remove(temp_path)
         raise
-
-
-def _fortune_files(fortunes_dir: str) -> list[str]:
-    """The fortune text files directly in `fortunes_dir` (no subdirectories such as `off/`, no
-    `.dat` indexes or `.u8` links)."""
-    paths = []
-    if os.path.isdir(fortunes_dir):
-        paths = sorted(entry.path for entry in os.scandir(fortunes_dir)
-                       if entry.is_file(follow_symlinks=False)
-                       and not entry.name.endswith((".dat", ".u8")))
-    if not paths:
-        raise FileNotFoundError(f"no fortune files in {fortunes_dir}; install the Debian package "
-                                f"`fortunes` (sudo apt-get install fortunes)")
-    return paths

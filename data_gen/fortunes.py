@@ -1,58 +1,82 @@
-"""Short English sentences from the Debian `fortunes` databases (/usr/share/games/fortunes).
+"""English sentences from the Debian `fortunes` databases (/usr/share/games/fortunes).
 
-Every database file is read (the `.dat` indexes and `.u8` links are skipped, and so is the `off/`
-folder of offensive fortunes). A file holds fortunes separated by lines of "%"; attribution lines
-("-- Mark Twain") are dropped, each fortune's lines are joined, and it is cut into sentences after
-".", "!" or "?". Each sentence is normalized with `transcripts.normalize`; the rejected ones, and
-those with fewer than `min_words` or more than `max_words` words, are counted and left out.
+The one reader of those files, for both offline corpora (Apertium translation, espeak-ng speech).
+Every database file directly in the folder is read (not the `off/` folder of offensive fortunes,
+nor the `.dat` indexes and `.u8` links); a file holds fortunes separated by lines of "%". Each
+fortune loses its attribution (from the first line starting with "--", e.g. "-- Mark Twain", to its
+end) and terminal overstriking ("_\\bX"), its whitespace is collapsed, and it is split into sentences
+after ".", "!" or "?" (maybe closed by a quote or parenthesis) before a capital letter.
 """
 from __future__ import annotations
 
 import collections
 import os
 import re
+from collections.abc import Iterator
 
 from t2t.data_gen import transcripts
 
 FORTUNES_DIR = "/usr/share/games/fortunes"
+
+_FORTUNE_SEPARATOR = re.compile(r"^%$", re.MULTILINE)
+_OVERSTRIKE = re.compile(r".\x08")
 _ATTRIBUTION = re.compile(r"^\s*--")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# After . ! or ? (maybe closed by a quote or parenthesis), before a capital (maybe quoted).
+_SENTENCE_BOUNDARY = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')]))\s+(?=[\"'(]?[A-Z])")
+
+
+def fortune_files(fortunes_dir: str = FORTUNES_DIR) -> list[str]:
+    """The fortune databases directly in `fortunes_dir`, sorted.
+
+    Raises FileNotFoundError naming the Debian package when there are none.
+    """
+    paths = []
+    if os.path.isdir(fortunes_dir):
+        paths = sorted(entry.path for entry in os.scandir(fortunes_dir)
+                       if entry.is_file(follow_symlinks=False)
+                       and not entry.name.endswith((".dat", ".u8")))
+    if not paths:
+        raise FileNotFoundError(f"no fortune files in {fortunes_dir}; install the Debian package "
+                                f"`fortunes` (sudo apt-get install fortunes)")
+    return paths
+
+
+def raw_sentences(fortunes_dir: str = FORTUNES_DIR) -> Iterator[str]:
+    """Every sentence of every fortune, in file order, duplicates included.
+
+    Raises ValueError naming the file if one is not UTF-8.
+    """
+    for path in fortune_files(fortunes_dir):
+        with open(path, "rb") as file:
+            raw = file.read()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise ValueError(f"fortune file {path} is not UTF-8: {error}") from None
+        for fortune in _FORTUNE_SEPARATOR.split(text):
+            yield from split_sentences(fortune)
+
+
+def split_sentences(fortune: str) -> list[str]:
+    """One fortune → its sentences: overstriking and attribution removed, whitespace collapsed."""
+    lines = _OVERSTRIKE.sub("", fortune).split("\n")
+    attribution = next((i for i, line in enumerate(lines) if _ATTRIBUTION.match(line)), len(lines))
+    text = " ".join(" ".join(lines[:attribution]).split())
+    return [sentence for sentence in _SENTENCE_BOUNDARY.split(text) if sentence]
 
 
 def read_sentences(min_words: int, max_words: int, fortunes_dir: str = FORTUNES_DIR,
                    ) -> tuple[list[str], collections.Counter]:
-    """Returns (distinct normalized sentences, sorted; counts of what was left out and why).
-
-    Raises FileNotFoundError naming the Debian package when `fortunes_dir` has no databases.
-    """
-    files = _database_files(fortunes_dir)
+    """Transcripts for speech: (distinct sentences normalized by `transcripts.normalize` with
+    min_words..max_words words, sorted; counts of what was left out and why)."""
     sentences: set[str] = set()
     dropped: collections.Counter = collections.Counter()
-    for path in files:
-        with open(path, encoding="utf-8", errors="replace") as file:
-            for fortune in file.read().split("\n%\n"):
-                for sentence in _sentences(fortune):
-                    normalized, reason = transcripts.normalize(sentence)
-                    if normalized is not None and not min_words <= len(normalized.split()) <= max_words:
-                        normalized, reason = None, "length"
-                    if normalized is None:
-                        dropped[reason] += 1
-                    else:
-                        sentences.add(normalized)
+    for sentence in raw_sentences(fortunes_dir):
+        normalized, reason = transcripts.normalize(sentence)
+        if normalized is not None and not min_words <= len(normalized.split()) <= max_words:
+            normalized, reason = None, "length"
+        if normalized is None:
+            dropped[reason] += 1
+        else:
+            sentences.add(normalized)
     return sorted(sentences), dropped
-
-
-def _database_files(fortunes_dir: str) -> list[str]:
-    names = sorted(os.listdir(fortunes_dir)) if os.path.isdir(fortunes_dir) else []
-    files = [os.path.join(fortunes_dir, name) for name in names
-             if not name.endswith((".dat", ".u8")) and
-             os.path.isfile(os.path.join(fortunes_dir, name))]
-    if not files:
-        raise FileNotFoundError(f"no fortune databases in {fortunes_dir}; install the Debian "
-                                "package 'fortunes' (apt-get install fortunes)")
-    return files
-
-
-def _sentences(fortune: str) -> list[str]:
-    lines = [line for line in fortune.splitlines() if not _ATTRIBUTION.match(line)]
-    return [part for part in _SENTENCE_END.split(" ".join(" ".join(lines).split())) if part]

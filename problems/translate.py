@@ -28,7 +28,7 @@ from collections.abc import Iterator, Sequence
 import gin
 
 from t2t import metrics
-from t2t.data_gen import apertium, parallel_text, shards
+from t2t.data_gen import apertium, fortunes, parallel_text, shards
 from t2t.data_gen.parallel_text import Pair
 from t2t.data_gen.vocab import MODEL_TYPES, Vocabulary, train_vocabulary
 from t2t.model import ProblemInfo
@@ -198,7 +198,7 @@ class TranslateEnesApertium(TranslateProblem):
     def __init__(self, vocab_size: int = 8000, vocab_type: str = "unigram",
                  shared_vocab: bool = True, max_chars: int = 1000, max_sentences: int = 0,
                  dev_fraction: float = 0.045, test_fraction: float = 0.045,
-                 fortunes_dir: str = apertium.FORTUNES_DIR):
+                 fortunes_dir: str = fortunes.FORTUNES_DIR):
         super().__init__(vocab_size, vocab_type, shared_vocab, max_chars)
         self.max_sentences = max_sentences
         self.dev_fraction, self.test_fraction = dev_fraction, test_fraction

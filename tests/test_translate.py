@@ -8,12 +8,12 @@ import pytest
 
 import t2t.problems  # noqa: F401  (registers the built-in problems)
 from t2t import registry
-from t2t.data_gen import apertium, parallel_text, shards
+from t2t.data_gen import apertium, fortunes, parallel_text, shards
 from t2t.model import EOS_ID
 from t2t.problems.translate import TranslateEnesApertium, TranslateFiles, split_of_sentence
 
 needs_apertium = pytest.mark.skipif(
-    shutil.which("apertium") is None or not os.path.isdir(apertium.FORTUNES_DIR),
+    shutil.which("apertium") is None or not os.path.isdir(fortunes.FORTUNES_DIR),
     reason="needs the Debian packages apertium-eng-spa and fortunes (scripts/install.sh)")
 
 SMALL = {"vocab_size": 500, "max_sentences": 600}
@@ -109,7 +109,7 @@ def test_missing_tools_name_the_debian_package(tmp_path, monkeypatch):
 def test_fortunes_are_split_into_clean_sentences():
     fortune = ("A  _\bbold\nclaim.  \"Is it?\" she asked. ok then.\n"
                "\t\t-- Mark Twain,\n\t\t   \"Pudd'nhead Wilson's Calendar\"\n")
-    sentences = apertium.split_sentences(fortune)
+    sentences = fortunes.split_sentences(fortune)
     assert sentences == ["A bold claim.", "\"Is it?\" she asked. ok then."]
     assert [apertium.is_clean_sentence(s) for s in [
         "A bold claim.", "Too short.", "lowercase start is dropped.", "No final punctuation",
