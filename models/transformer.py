@@ -9,17 +9,26 @@ masked in encoder self-attention and encoder-decoder attention, decoder self-att
 Embeddings of id 0 are zero, as in T2T's symbol modality, so the start symbol of the shifted
 targets is a zero vector plus its position signal.
 
+Audio inputs (problem_info.input_modality "audio", features [batch, frames, F]) replace the input
+embedding with a convolutional front end (`t2t.layers.audio_front_end`: two 3×3 stride-2
+convolutions, then a projection to d_model, as in T2T's transformer_librispeech), plus positions and
+dropout. The encoder padding bias then comes from the strided frame lengths (frames up to the last
+one that is not all zeros), not from id 0. Targets are always symbols.
+
 Inference encodes once and then decodes one position at a time with per-layer key/value caches
 (`t2t.decoding` runs greedy, sampling or beam search over them).
 """
 from __future__ import annotations
+
+from typing import Sequence
 
 import gin
 import tensorflow as tf
 
 from t2t import decoding
 from t2t.decoding import Cache, DecodeParams, SymbolsToLogitsFn
-from t2t.layers.attention import future_bias, padding_bias
+from t2t.layers.attention import MASKED, future_bias, padding_bias
+from t2t.layers.audio_front_end import AudioFrontEnd
 from t2t.layers.core import Embedding, LayerNorm, dropout
 from t2t.layers.losses import smoothed_cross_entropy
 from t2t.layers.positional import add_timing_signal
@@ -38,30 +47,38 @@ def shift_right(targets: tf.Tensor) -> tf.Tensor:
 @register_model("transformer")
 @gin.configurable("Transformer")
 class Transformer(Model):
-    """Encoder-decoder Transformer over symbol inputs and targets.
+    """Encoder-decoder Transformer over symbol or audio inputs and symbol targets.
 
     Embeddings: with `shared_embedding_and_softmax_weights`, the target embedding is also the
     softmax weight, and when the input and target vocabularies have the same size, the inputs use
     that same table too (one ("vocab", "d_model") table in all). When the vocabulary sizes differ,
     only the target embedding and the softmax are shared. Without sharing there are three tables.
+    Audio inputs have no table: only the target embedding and the softmax can be shared.
 
     Args:
-      problem_info: vocabulary sizes; inputs must be symbols.
+      problem_info: vocabulary sizes; inputs are symbols, or audio features whose size is a
+        multiple of num_mel_bins.
       hidden_size: d_model. filter_size: d_ff of the feed-forward blocks.
       num_heads: attention heads (d_kv = hidden_size / num_heads).
       dropout: residual and embedding dropout (T2T's layer_prepostprocess_dropout).
       attention_dropout: dropout on attention weights. relu_dropout: on feed-forward hidden units.
       label_smoothing: see `loss`.
+      num_mel_bins, audio_conv_channels: audio inputs only: frequency bins per feature channel,
+        and the output channels of each stride-2 convolution of the front end.
     """
 
     def __init__(self, problem_info: ProblemInfo, hidden_size: int = 512, filter_size: int = 2048,
                  num_heads: int = 8, num_encoder_layers: int = 6, num_decoder_layers: int = 6,
                  dropout: float = 0.1, attention_dropout: float = 0.1, relu_dropout: float = 0.1,
                  label_smoothing: float = 0.1, shared_embedding_and_softmax_weights: bool = True,
+                 num_mel_bins: int = 80, audio_conv_channels: Sequence[int] = (128, 128),
                  name: str = "transformer"):
         super().__init__(problem_info, name=name)
-        if problem_info.input_modality != "symbol" or problem_info.input_vocab_size < 2:
-            raise ValueError(f"Transformer needs symbol inputs with a vocabulary, got {problem_info}")
+        self.audio = problem_info.input_modality == "audio"
+        if not self.audio and (problem_info.input_modality != "symbol"
+                               or problem_info.input_vocab_size < 2):
+            raise ValueError("Transformer needs symbol inputs with a vocabulary or audio inputs, "
+                             f"got {problem_info}")
         if not 0.0 <= label_smoothing < 1.0:
             raise ValueError(f"Transformer: label_smoothing={label_smoothing} is not in [0, 1)")
         self.hidden_size = hidden_size
@@ -70,13 +87,18 @@ class Transformer(Model):
         layer_args = dict(d_model=hidden_size, d_ff=filter_size, num_heads=num_heads,
                           dropout_rate=dropout, attention_dropout=attention_dropout,
                           relu_dropout=relu_dropout)
-        share_all = (shared_embedding_and_softmax_weights
+        share_all = (shared_embedding_and_softmax_weights and not self.audio
                      and problem_info.input_vocab_size == problem_info.target_vocab_size)
         with self.name_scope:
             self.target_embedding = Embedding(problem_info.target_vocab_size, hidden_size,
                                               name="embedding" if share_all else "target_embedding")
-            self.input_embedding = (self.target_embedding if share_all else Embedding(
-                problem_info.input_vocab_size, hidden_size, name="input_embedding"))
+            if self.audio:
+                self.audio_front_end = AudioFrontEnd(
+                    problem_info.input_feature_size, hidden_size, num_mel_bins,
+                    audio_conv_channels, name="audio_front_end")
+            else:
+                self.input_embedding = (self.target_embedding if share_all else Embedding(
+                    problem_info.input_vocab_size, hidden_size, name="input_embedding"))
             self.softmax = (self.target_embedding if shared_embedding_and_softmax_weights else
                             Embedding(problem_info.target_vocab_size, hidden_size, name="softmax"))
             self.encoder_layers = [EncoderLayer(**layer_args, name=f"encoder_layer_{i}")
@@ -88,7 +110,8 @@ class Transformer(Model):
 
     def __call__(self, features: dict[str, tf.Tensor], training: bool,
                  seeds: SeedStream | None = None) -> tf.Tensor:
-        """features {"inputs" [batch, input_length], "targets" [batch, target_length]}
+        """features {"inputs" [batch, input_length] (audio: float32 [batch, frames, F]),
+        "targets" [batch, target_length]}
         -> float32 logits [batch, target_length, target_vocab] (teacher forcing)."""
         encoder_output, encoder_bias = self.encode(features["inputs"], training, seeds)
         return self.decode(shift_right(features["targets"]), encoder_output, encoder_bias,
@@ -97,10 +120,20 @@ class Transformer(Model):
     def encode(self, inputs: tf.Tensor, training: bool,
                seeds: SeedStream | None = None) -> tuple[tf.Tensor, tf.Tensor]:
         """inputs [batch, input_length] -> (encoder output [batch, input_length, d_model],
-        padding bias [batch, 1, 1, input_length] for attention to it)."""
-        check_shape(inputs, "[batch, input_length]", self.name)
-        bias = padding_bias(inputs)
-        x = self._embed(self.input_embedding, inputs, training, seeds)
+        padding bias [batch, 1, 1, input_length] for attention to it).
+
+        Audio inputs [batch, frames, F] give [batch, frames', d_model] and [batch, 1, 1, frames']
+        (frames' = `encoder_length(frames)`).
+        """
+        if self.audio:
+            x, lengths = self.audio_front_end(inputs)
+            is_pad = tf.cast(tf.logical_not(tf.sequence_mask(lengths, dim(x, 1))), tf.float32)
+            bias = (is_pad * MASKED)[:, None, None, :]
+            x = dropout(add_timing_signal(x), self.dropout_rate, training, seeds)
+        else:
+            check_shape(inputs, "[batch, input_length]", self.name)
+            bias = padding_bias(inputs)
+            x = self._embed(self.input_embedding, inputs, training, seeds)
         for layer in self.encoder_layers:
             x = layer(x, bias, training, seeds)
         return self.encoder_norm(x), bias
@@ -131,25 +164,31 @@ class Transformer(Model):
               use_cache: bool = True) -> dict[str, tf.Tensor]:
         """Decodes features["inputs"] [batch, input_length] without teacher forcing.
 
-        Up to `params.decode_length(input_length)` symbols. `use_cache=False` recomputes the whole
+        Up to `params.decode_length(input_length)` symbols; for audio [batch, frames, F],
+        `params.decode_length(encoder_length(frames))`: one character per encoder frame (40 ms
+        with two stride-2 convolutions) is more than speech has, and extra_length adds a margin. `use_cache=False` recomputes the whole
         decoder on the prefix at every step instead of using key/value caches (same results,
         quadratic cost; for testing the cache).
 
         Returns {"outputs": int32 [batch, length], "scores": float32 [batch]} (see t2t.decoding).
         """
         inputs = features["inputs"]
-        check_shape(inputs, "[batch, input_length]", self.name)
-        max_length = params.decode_length(dim(inputs, 1))
+        max_length = params.decode_length(self.encoder_length(dim(inputs, 1)))
         symbols_to_logits_fn, cache = self.prepare_decoding(inputs, max_length, use_cache)
         return decoding.decode(symbols_to_logits_fn, dim(inputs, 0), max_length, cache, params)
 
+    def encoder_length(self, input_length: int | tf.Tensor) -> int | tf.Tensor:
+        """Encoder positions of `input_length` input symbols or audio frames."""
+        return self.audio_front_end.output_length(input_length) if self.audio else input_length
+
     def prepare_decoding(self, inputs: tf.Tensor, max_length: int | tf.Tensor,
                          use_cache: bool = True) -> tuple[SymbolsToLogitsFn, Cache]:
-        """Encodes inputs [batch, input_length] once; returns the decoding step and its cache.
+        """Encodes inputs [batch, input_length] (or audio frames) once; returns the decoding step
+        and its cache.
 
         With `use_cache`, the cache holds per decoder layer the self-attention keys/values
         preallocated to [batch, heads, max_length, d_kv] and the encoder-decoder keys/values
-        [batch, heads, input_length, d_kv]. Without it, the cache holds the decoder input ids so
+        [batch, heads, encoder_length, d_kv]. Without it, the cache holds the decoder input ids so
         far [batch, max_length] and the encoder output, and every step reruns the full decoder.
         """
         encoder_output, encoder_bias = self.encode(inputs, training=False)

@@ -108,9 +108,9 @@ def test_tied_table_is_the_softmax():
     np.testing.assert_array_equal(model(features, training=False), 0.0)
 
 
-def test_rejects_non_symbol_inputs():
+def test_rejects_inputs_it_cannot_embed():
     with pytest.raises(ValueError, match="symbol inputs"):
-        Transformer(ProblemInfo(0, VOCAB, input_modality="audio", input_feature_size=80))
+        Transformer(ProblemInfo(0, VOCAB, input_modality="image", input_feature_size=80))
 
 
 def test_shift_right():
