@@ -22,7 +22,7 @@ import t2t.hparams  # noqa: F401  (registration)
 import t2t.models  # noqa: F401
 import t2t.problems  # noqa: F401
 import t2t.trainer  # noqa: F401  (gin configurables of the saved config)
-from t2t import config, decoding, inference, registry
+from t2t import decoding, inference, run_dir
 
 LOG_TIME = re.compile(r"^I\d{4} (\d\d:\d\d:\d\d\.\d+)")
 
@@ -54,10 +54,7 @@ def main() -> None:
     parser.add_argument("--decode_hparams", default="")
     args = parser.parse_args()
 
-    problem_name, model_name, data_dir = config.read_config(args.output_dir)
-    problem = registry.problems.get(problem_name)()
-    problem.load_vocabularies(data_dir)
-    model = registry.models.get(model_name)(problem.info())
+    problem, model, data_dir = run_dir.rebuild(args.output_dir)
     decoder = inference.Inference(problem, model,
                                   decoding.parse_decode_hparams(args.decode_hparams))
     minutes = training_minutes(args.log)

@@ -11,7 +11,7 @@ import sys
 
 from absl import app, flags, logging
 
-from t2t import checkpoint_averaging, config, registry
+from t2t import checkpoint_averaging, run_dir
 from t2t.scripts import common
 
 flags.DEFINE_string("output_dir", "", "The training run whose checkpoints are averaged.")
@@ -29,10 +29,7 @@ def main(argv: list[str]) -> None:
     avg_dir = FLAGS.avg_dir or os.path.join(FLAGS.output_dir, "avg")
     with common.user_errors_as_usage():
         paths = checkpoint_averaging.last_checkpoints(FLAGS.output_dir, FLAGS.num_last)
-        problem_name, model_name, data_dir = config.read_config(FLAGS.output_dir)
-        problem = registry.problems.get(problem_name)()
-        problem.load_vocabularies(data_dir)
-        model = registry.models.get(model_name)(problem.info())
+        model = run_dir.rebuild(FLAGS.output_dir).model
     logging.info("averaging %s", ", ".join(os.path.basename(path) for path in paths))
     checkpoint_averaging.average_into(model, paths)
     step = int(re.search(r"(\d+)$", paths[-1]).group(1))

@@ -18,7 +18,7 @@ from typing import TextIO
 import tensorflow as tf
 from absl import app, flags, logging
 
-from t2t import config, decoding, inference, registry
+from t2t import decoding, inference, run_dir
 from t2t.scripts import common
 
 flags.DEFINE_string("output_dir", "", "The training run's directory (config.gin, checkpoints).")
@@ -59,17 +59,14 @@ def main(argv: list[str]) -> None:
 
 
 def _build_decoder() -> inference.Inference:
-    problem_name, model_name, trained_data_dir = config.read_config(FLAGS.output_dir)
-    FLAGS.data_dir = FLAGS.data_dir or trained_data_dir
-    problem = registry.problems.get(problem_name)()
-    problem.load_vocabularies(FLAGS.data_dir)
-    model = registry.models.get(model_name)(problem.info())
+    problem, model, FLAGS.data_dir = run_dir.rebuild(FLAGS.output_dir, FLAGS.data_dir)
     checkpoint_path = FLAGS.checkpoint_path or tf.train.latest_checkpoint(FLAGS.output_dir)
     if not checkpoint_path:
         raise FileNotFoundError(f"no checkpoint in --output_dir={FLAGS.output_dir}")
     status = tf.train.Checkpoint(model=model).read(checkpoint_path)
     status.expect_partial().assert_existing_objects_matched()
-    logging.info("decoding with %s (%s on %s)", checkpoint_path, model_name, problem_name)
+    logging.info("decoding with %s (%s on %s)", checkpoint_path, type(model).__name__,
+                 problem.name)
     return inference.Inference(problem, model, decoding.parse_decode_hparams(FLAGS.decode_hparams))
 
 
