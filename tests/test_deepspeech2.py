@@ -14,6 +14,7 @@ from t2t.layers.random import SeedStream
 from t2t.model import EOS_ID, ProblemInfo
 from t2t.models.deepspeech2 import DeepSpeech2
 from t2t.optimizers import Adam
+from synthetic_speech import TRANSCRIPTS, synthetic_batch
 
 AUDIO_INFO = ProblemInfo(input_vocab_size=0, target_vocab_size=30, input_modality="audio",
                          input_feature_size=80)
@@ -49,30 +50,6 @@ def test_every_weight_has_one_logical_axis_per_dimension():
     axes = {axis for variable in model.trainable_variables for axis in variable.logical_axes}
     assert {"conv_time", "conv_freq", "channels_in", "channels_out", "d_model", "gates",
             "d_hidden", "vocab"} <= axes
-
-
-# -- synthetic utterances: each character is a fixed random 80-dim "sound" held for 8 frames,
-# with 4 frames of a "pause" sound between characters (so doubled letters are audible).
-CHARACTER_FRAMES, PAUSE_FRAMES = 8, 4
-TRANSCRIPTS = [[4, 5, 6], [6, 4, 4, 5], [7, 5], [5, 7, 7, 4, 6]]
-
-
-def synthetic_batch(transcripts, seed=0):
-    rng = np.random.default_rng(seed)
-    sounds = np.random.default_rng(123).standard_normal([31, 80]).astype(np.float32)
-    utterances = []
-    for ids in transcripts:
-        frames = [sounds[30]] * PAUSE_FRAMES
-        for character in ids:
-            frames += [sounds[character]] * CHARACTER_FRAMES + [sounds[30]] * PAUSE_FRAMES
-        utterances.append(np.stack(frames) + 0.1 * rng.standard_normal([len(frames), 80]))
-    longest = max(len(u) for u in utterances)
-    inputs = np.zeros([len(utterances), longest, 80], np.float32)
-    targets = np.zeros([len(utterances), max(map(len, transcripts)) + 1], np.int32)
-    for row, (utterance, ids) in enumerate(zip(utterances, transcripts)):
-        inputs[row, :len(utterance)] = utterance
-        targets[row, :len(ids) + 1] = ids + [EOS_ID]
-    return {"inputs": tf.constant(inputs), "targets": tf.constant(targets)}
 
 
 def train(model, batch, steps, learning_rate=3e-3):

@@ -20,8 +20,9 @@ import t2t.trainer  # noqa: F401  (TrainHparams, Adam, learning_rate_schedule co
 from t2t import config, registry
 from t2t.decoding import DecodeParams
 from t2t.layers import weights
-from t2t.model import EOS_ID, ProblemInfo
+from t2t.model import ProblemInfo
 from t2t.models.transformer import Transformer
+from synthetic_speech import CHARACTER_FRAMES, PAUSE_FRAMES, TRANSCRIPTS, synthetic_batch
 
 VOCAB = 30
 AUDIO_INFO = ProblemInfo(input_vocab_size=0, target_vocab_size=VOCAB, input_modality="audio",
@@ -29,10 +30,6 @@ AUDIO_INFO = ProblemInfo(input_vocab_size=0, target_vocab_size=VOCAB, input_moda
 TINY = dict(hidden_size=32, filter_size=64, num_heads=2, num_encoder_layers=2,
             num_decoder_layers=2, audio_conv_channels=(8, 8), dropout=0.0,
             attention_dropout=0.0, relu_dropout=0.0, label_smoothing=0.0)
-# Synthetic utterances: each character is a fixed random 80-dim "sound" held for 8 frames, with
-# 4 frames of a "pause" sound between characters.
-CHARACTER_FRAMES, PAUSE_FRAMES = 8, 4
-TRANSCRIPTS = [[4, 5, 6], [6, 4, 4, 5], [7, 5], [5, 7, 7, 4, 6]]
 
 
 @pytest.fixture(autouse=True)
@@ -44,24 +41,6 @@ def clean_gin():
 def tiny_speech_transformer(**overrides) -> Transformer:
     weights.reset_default_seed(0)
     return Transformer(AUDIO_INFO, **{**TINY, **overrides})
-
-
-def synthetic_batch(transcripts: list[list[int]]) -> dict[str, tf.Tensor]:
-    """{"inputs": float32 [batch, frames, 80] 0-padded, "targets": int32 [batch, length]}."""
-    rng = np.random.default_rng(0)
-    sounds = np.random.default_rng(123).standard_normal([31, 80]).astype(np.float32)
-    utterances = []
-    for ids in transcripts:
-        frames = [sounds[30]] * PAUSE_FRAMES
-        for character in ids:
-            frames += [sounds[character]] * CHARACTER_FRAMES + [sounds[30]] * PAUSE_FRAMES
-        utterances.append(np.stack(frames) + 0.1 * rng.standard_normal([len(frames), 80]))
-    inputs = np.zeros([len(utterances), max(map(len, utterances)), 80], np.float32)
-    targets = np.zeros([len(utterances), max(map(len, transcripts)) + 1], np.int32)
-    for row, (utterance, ids) in enumerate(zip(utterances, transcripts)):
-        inputs[row, :len(utterance)] = utterance
-        targets[row, :len(ids) + 1] = ids + [EOS_ID]
-    return {"inputs": tf.constant(inputs), "targets": tf.constant(targets)}
 
 
 def num_parameters(model: Transformer) -> int:
