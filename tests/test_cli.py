@@ -10,6 +10,7 @@ import textwrap
 
 import numpy as np
 import pytest
+from cli_tools import run_tool
 
 SMALL = ("hidden_size=32,filter_size=64,num_heads=2,num_encoder_layers=1,num_decoder_layers=1,"
          "batch_size=256,learning_rate_warmup_steps=20")
@@ -18,11 +19,6 @@ DATA = ["--gin_param=AlgorithmicReverse.num_train = 400",
         "--gin_param=AlgorithmicReverse.num_test = 16",
         "--gin_param=AlgorithmicReverse.max_length = 6"]
 
-
-def run_tool(tool, *args, env=None):
-    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
-    return subprocess.run([sys.executable, "-m", f"t2t.scripts.{tool}", *args],
-                          capture_output=True, text=True, env=environment, timeout=300)
 
 
 def train_args(tmp_path, *extra, output="run"):

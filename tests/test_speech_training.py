@@ -4,11 +4,10 @@ on a list of wav files with WER/CER against references.
 Subprocesses, not in-process Trainers: two MirroredStrategies of different models in one process
 collide on TF's collective instance keys, which would break later multi-replica tests.
 """
-import os
-import subprocess
-import sys
 
 import pytest
+
+from cli_tools import run_tool
 
 SMALL = ("conv_channels=(4, 4),num_rnn_layers=1,rnn_hidden_size=32,fully_connected_size=32,"
          "batch_size=2000,learning_rate_warmup_steps=10")
@@ -16,11 +15,6 @@ CORPUS = ["--gin_param=SpeechEspeakEn.num_train_sentences = 12",
           "--gin_param=SpeechEspeakEn.num_dev_sentences = 4",
           "--gin_param=SpeechEspeakEn.num_test_sentences = 4"]
 
-
-def run_tool(tool, *args):
-    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    return subprocess.run([sys.executable, "-m", f"t2t.scripts.{tool}", *args],
-                          capture_output=True, text=True, env=environment, timeout=300)
 
 
 @pytest.mark.slow

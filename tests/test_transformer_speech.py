@@ -5,9 +5,6 @@ The trained model (a module-scoped fixture, a few seconds) is then used to check
 against the transcripts and cached against uncached decoding. A slow test runs t2t-trainer and
 t2t-decoder on a tiny espeak corpus.
 """
-import os
-import subprocess
-import sys
 
 import gin
 import numpy as np
@@ -23,6 +20,7 @@ from t2t.layers import weights
 from t2t.model import ProblemInfo
 from t2t.models.transformer import Transformer
 from synthetic_speech import CHARACTER_FRAMES, PAUSE_FRAMES, TRANSCRIPTS, synthetic_batch
+from cli_tools import run_tool
 
 VOCAB = 30
 AUDIO_INFO = ProblemInfo(input_vocab_size=0, target_vocab_size=VOCAB, input_modality="audio",
@@ -134,11 +132,6 @@ def test_cached_decoding_equals_full_recomputation(trained, beam_size):
     np.testing.assert_array_equal(cached["outputs"], uncached["outputs"])
     np.testing.assert_allclose(cached["scores"], uncached["scores"], rtol=1e-4, atol=1e-4)
 
-
-def run_tool(tool: str, *args: str) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    return subprocess.run([sys.executable, "-m", f"t2t.scripts.{tool}", *args],
-                          capture_output=True, text=True, env=environment, timeout=300)
 
 
 @pytest.mark.slow
