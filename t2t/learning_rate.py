@@ -37,6 +37,11 @@ def learning_rate_schedule(step: tf.Tensor,
                            constant: float = 2.0, warmup_steps: int = 8000,
                            hidden_size: int = 512, decay_end: int = 0) -> tf.Tensor:
     """The learning rate at `step` (1-based: the step being taken), float32 scalar."""
+    names = check_schedule(schedule)
+    if "linear_decay" in names and decay_end <= warmup_steps:
+        raise ValueError(f"learning_rate_schedule={schedule!r}: linear_decay needs decay_end "
+                         f"(the step where the rate reaches 0) > warmup_steps={warmup_steps}, got "
+                         f"decay_end={decay_end}")
     step = tf.cast(step, tf.float32)
     warmup = float(max(warmup_steps, 1))
     factors: dict[str, Callable[[], tf.Tensor]] = {
@@ -49,6 +54,6 @@ def learning_rate_schedule(step: tf.Tensor,
         "noam": lambda: tf.minimum(1.0, step / warmup) * tf.math.rsqrt(tf.maximum(step, warmup)),
     }
     rate = tf.constant(1.0, tf.float32)
-    for name in check_schedule(schedule):
+    for name in names:
         rate *= factors[name]()
     return rate

@@ -21,6 +21,18 @@ def test_unknown_schedule_factor_is_an_error():
         learning_rate.learning_rate_schedule(1, schedule="constant*rsqrt_decy")
 
 
+def test_linear_decay_reaches_zero_at_decay_end_and_needs_it():
+    schedule = lambda step: float(learning_rate.learning_rate_schedule(  # noqa: E731
+        step, schedule="constant*linear_warmup*linear_decay", constant=3e-3, warmup_steps=200,
+        decay_end=2300))
+    assert schedule(100) == pytest.approx(1.5e-3)
+    assert schedule(200) == pytest.approx(3e-3)
+    assert schedule(1250) == pytest.approx(1.5e-3)
+    assert schedule(2300) == 0.0 and schedule(5000) == 0.0
+    with pytest.raises(ValueError, match="linear_decay needs decay_end"):
+        learning_rate.learning_rate_schedule(1, schedule="constant*linear_decay", warmup_steps=200)
+
+
 def test_adam_matches_the_closed_form():
     weights.reset_default_seed(0)
     plan = mesh.make_plan("")
