@@ -35,7 +35,7 @@ import tensorflow_datasets as tfds
 from absl import logging
 
 from t2t import wer
-from t2t.data_gen import audio, espeak, fortunes, transcripts
+from t2t.data_gen import audio, espeak, fortunes, shards, transcripts
 from t2t.layers import audio_features
 from t2t.model import EOS_ID, PAD_ID, ProblemInfo
 from t2t.problem import Problem
@@ -126,6 +126,23 @@ class SpeechProblem(Problem):
         return {"wer": wer.word_error_rate(hypotheses, references),
                 "cer": wer.character_error_rate(hypotheses, references)}
 
+    def language_model_text(self, data_dir: str) -> Iterator[str]:
+        """Normalized sentences a language model for this problem may learn from (e.g.
+        `t2t-char-lm`), never a dev or test transcript: by default the transcripts of the train
+        shards in `data_dir`, in shard order.
+
+        Raises FileNotFoundError if the train shards are missing or incomplete.
+        """
+        if not shards.split_is_complete(data_dir, self.name, "train"):
+            raise FileNotFoundError(f"no complete train data for problem {self.name!r} in "
+                                    f"{data_dir!r}; run `t2t-datagen --problem={self.name} "
+                                    f"--data_dir={data_dir}`")
+        spec = {"targets": tf.io.RaggedFeature(tf.int64)}
+        records = tf.data.TFRecordDataset(shards.split_files(data_dir, self.name, "train"))
+        targets = records.map(lambda record: tf.io.parse_single_example(record, spec)["targets"])
+        for ids in targets.as_numpy_iterator():
+            yield self.decode_targets(ids.tolist())
+
     # Overrides of the base class's private hooks: "inputs" are audio samples, which neither get
     # an EOS nor avoid the ids 0 and 1, and are turned into features when read.
     def _with_eos(self, samples: Iterable[dict[str, list[int]]]) -> Iterator[dict[str, list[int]]]:
@@ -158,7 +175,8 @@ class SpeechEspeakEn(SpeechProblem):
 
     A sentence belongs to train, dev or test by the hash of its normalized text (dev_percent and
     test_percent of all sentences), and each split takes its first num_<split>_sentences in hash
-    order. Train sentences are spoken `train_utterances_per_sentence` times by distinct voices of
+    order (0: all of them; fortunes has 9,998 train, 588 dev and 565 test sentences of 3 to 10
+    speakable words). Train sentences are spoken `train_utterances_per_sentence` times by distinct voices of
     `train_voices`, dev sentences once by one of them, test sentences once by `test_voice`, which
     training never hears. Each utterance's speed is drawn from `words_per_minute`; choices are
     seeded by the sentence, so the corpus is the same on every machine. Wavs are cached in
@@ -169,17 +187,22 @@ class SpeechEspeakEn(SpeechProblem):
       deltas: see SpeechProblem.
     """
 
-    def __init__(self, num_train_sentences: int = 4000, num_dev_sentences: int = 200,
-                 num_test_sentences: int = 200, dev_percent: int = 5, test_percent: int = 5,
+    def __init__(self, num_train_sentences: int = 0, num_dev_sentences: int = 500,
+                 num_test_sentences: int = 500, dev_percent: int = 5, test_percent: int = 5,
                  min_words: int = 3, max_words: int = 10,
                  train_voices: Sequence[str] = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp",
-                                                "en-029"),
+                                                "en-029", "en-gb-x-gbcwmd", "en-us-nyc"),
                  test_voice: str = "en-gb-x-gbclan", train_utterances_per_sentence: int = 2,
                  words_per_minute: Sequence[int] = (140, 175, 210), deltas: bool = False):
         super().__init__(deltas)
         if test_voice in train_voices:
             raise ValueError(f"test_voice {test_voice!r} must not be one of the train_voices "
                              f"{list(train_voices)}: the test split is spoken by an unseen voice")
+        counts = {"num_train_sentences": num_train_sentences,
+                  "num_dev_sentences": num_dev_sentences, "num_test_sentences": num_test_sentences}
+        negative = [f"{name}={count}" for name, count in counts.items() if count < 0]
+        if negative:
+            raise ValueError(f"{', '.join(negative)}: sentence counts must be >= 0 (0 = all)")
         if not 1 <= train_utterances_per_sentence <= len(train_voices):
             raise ValueError(f"train_utterances_per_sentence={train_utterances_per_sentence} must "
                              f"be between 1 and the {len(train_voices)} train voices")
@@ -202,7 +225,7 @@ class SpeechEspeakEn(SpeechProblem):
         in_split = [sentence for sentence in candidates
                     if split_of(sentence, self.dev_percent, self.test_percent) == split]
         in_split.sort(key=lambda sentence: hashlib.sha256(sentence.encode("utf-8")).digest())
-        wanted = self.num_sentences[split]
+        wanted = self.num_sentences[split] or len(in_split)
         if len(in_split) < wanted:
             raise ValueError(f"{self.name}: only {len(in_split)} {split} sentences of "
                              f"{self.min_words}..{self.max_words} words, {wanted} wanted")
@@ -222,11 +245,39 @@ class SpeechEspeakEn(SpeechProblem):
                          for voice in voices]
         return requests
 
+    def language_model_text(self, data_dir: str) -> Iterator[str]:
+        """Fortune text beyond what is spoken: every normalized fortune sentence of any length
+        whose hash puts it in train (22,373 sentences, 1.5 M characters, against 9,998 spoken
+        ones), except those that contain a dev or test sentence (any, not just the first
+        num_<split>_sentences) as a run of whole words. `data_dir` is not read."""
+        candidates, _ = fortunes.read_sentences(1, 10 ** 6)
+        held_out = {sentence for sentence in candidates
+                    if self.min_words <= len(sentence.split()) <= self.max_words
+                    and split_of(sentence, self.dev_percent, self.test_percent) != "train"}
+        kept = left_out = 0
+        for sentence in candidates:
+            if split_of(sentence, self.dev_percent, self.test_percent) != "train":
+                continue
+            if _contains_any(sentence.split(), held_out, self.min_words, self.max_words):
+                left_out += 1
+            else:
+                kept += 1
+                yield sentence
+        logging.info("%s language-model text: %d train sentences; %d left out for containing a "
+                     "dev or test sentence", self.name, kept, left_out)
+
     def utterances(self, split: str, tmp_dir: str) -> Iterator[tuple[np.ndarray, str]]:
         requests = self.requests(split)
         paths = espeak.synthesize_all(requests, f"{tmp_dir}/espeak_wavs")
         for request, path in zip(requests, paths):
             yield audio.read_wav(path), request.text
+
+
+def _contains_any(words: list[str], sentences: set[str], min_words: int, max_words: int) -> bool:
+    """Whether a run of min_words..max_words consecutive `words` is one of `sentences`."""
+    return any(" ".join(words[start:start + length]) in sentences
+               for length in range(min_words, max_words + 1)
+               for start in range(len(words) - length + 1))
 
 
 class LibriSpeechProblem(SpeechProblem):

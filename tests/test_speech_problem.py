@@ -66,6 +66,14 @@ def test_test_split_uses_only_a_voice_training_never_hears():
         SpeechEspeakEn(test_voice="en-us")
 
 
+def test_zero_sentences_means_the_whole_split_and_negative_counts_are_errors():
+    everything = SpeechEspeakEn(num_dev_sentences=0).sentences("dev")
+    assert len(everything) > 500
+    assert SpeechEspeakEn(num_dev_sentences=500).sentences("dev") == everything[:500]
+    with pytest.raises(ValueError, match="num_test_sentences=-1: sentence counts must be >= 0"):
+        SpeechEspeakEn(num_test_sentences=-1)
+
+
 @pytest.fixture(scope="module")
 def espeak_data(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("espeak")
@@ -126,3 +134,16 @@ def test_librispeech_from_tfds_mock_data(tmp_path):
         assert example["targets"][-1] == EOS_ID
         assert problem.decode_targets(example["targets"]).strip()
     assert registry.problems.get("librispeech")().TFDS_SPLITS["train"].count("+") == 2
+
+
+def test_language_model_text_is_train_text_beyond_the_spoken_and_never_holds_a_held_out_sentence():
+    problem = SpeechEspeakEn()
+    text = list(problem.language_model_text(data_dir="unused"))
+    spoken = set(problem.sentences("train"))
+    assert len(text) > 2 * len(spoken)
+    # Spoken train sentences are left out of it only when they hold a dev or test sentence.
+    assert len(spoken - set(text)) < 0.01 * len(spoken)
+    held_out = SpeechEspeakEn(num_dev_sentences=0, num_test_sentences=0)
+    held_out = held_out.sentences("dev") + held_out.sentences("test")
+    padded = "\n".join(f" {sentence} " for sentence in text)
+    assert not [sentence for sentence in held_out if f" {sentence} " in padded]
