@@ -37,6 +37,7 @@ setup(
             "t2t-datagen=t2t.scripts.datagen:run",
             "t2t-decoder=t2t.scripts.decoder:run",
             "t2t-avg-all=t2t.scripts.avg_checkpoints:run",
+            "t2t-char-lm=t2t.scripts.char_lm:run",
         ]
     },
 )

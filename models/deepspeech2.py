@@ -28,9 +28,14 @@ kernel (sparse labels), ~10x faster on CPU than the dense pure-TF path, but with
 with --xla_compile the model does not compile.
 
 `infer` decodes each utterance's T' frames, never emitting EOS (no CTC label), with CTC greedy
-search (beam_size 1: best class per frame, repeats merged, blanks dropped) or `tf.nn.ctc_beam_search_decoder` (beam_size > 1). It
-returns {"outputs": int32 [batch, length] ids, then EOS, then 0s; "scores": float32 [batch] the
-log-probability of the best frame path (greedy) or of the beam's best transcript (beam)}.
+search (beam_size 1: best class per frame, repeats merged, blanks dropped),
+`tf.nn.ctc_beam_search_decoder` (beam_size > 1), or, with `DecodeParams.lm_path`, a prefix beam
+search fused with a character n-gram LM (`t2t.ctc_lm_decoding`: log p_ctc + lm_weight · log p_lm +
+lm_bonus · characters), run on the host through `tf.numpy_function`. The LM's alphabet must be the
+model's characters in id order (ids 2, 3, ... as in problems/speech.py); it is loaded once per
+model and path. `infer` returns {"outputs": int32 [batch, length] ids, then EOS, then 0s; "scores":
+float32 [batch] the log-probability of the best frame path (greedy), of the beam's best transcript
+(beam), or the fused score of the best transcript (LM)}.
 """
 from __future__ import annotations
 
@@ -38,8 +43,11 @@ import math
 from typing import Sequence
 
 import gin
+import numpy as np
 import tensorflow as tf
 
+from t2t.char_lm import CharNgramLM
+from t2t.ctc_lm_decoding import ctc_prefix_beam_search
 from t2t.decoding import DecodeParams
 from t2t.layers.conv import Conv2D, FrameLayerNorm
 from t2t.layers.core import Dense, LayerNorm, dropout
@@ -52,6 +60,7 @@ from t2t.model import EOS_ID, PAD_ID, Model, ProblemInfo
 from t2t.registry import register_model
 
 BLANK_ID = PAD_ID
+FIRST_CHARACTER_ID = EOS_ID + 1  # the LM's alphabet[i] is class FIRST_CHARACTER_ID + i
 CLIP = 20.0
 
 
@@ -116,6 +125,7 @@ class DeepSpeech2(Model):
                                          name="fully_connected")
             self.output_layer = Dense("btf,fv->btv", [fully_connected_size, vocab_size],
                                       ("d_ff", "vocab"), use_bias=True, name="output")
+        self._language_models: dict[str, CharNgramLM] = {}  # by lm_path
 
     # -- lengths
     def input_lengths(self, features: dict[str, tf.Tensor]) -> tf.Tensor:
@@ -185,20 +195,46 @@ class DeepSpeech2(Model):
         return None
 
     # -- decoding
-    def infer(self, features: dict[str, tf.Tensor], params: DecodeParams) -> dict[str, tf.Tensor]:
-        """CTC greedy (beam_size 1) or beam search decoding of features["inputs"]."""
+    def decoding_logits(self, features: dict[str, tf.Tensor]) -> tuple[tf.Tensor, tf.Tensor]:
+        """What every CTC search reads: (logits float32 [batch, T', vocab] with EOS — no CTC
+        label, transcripts end where the frames end — at -1e9, lengths int32 [batch] of the valid
+        frames)."""
         logits = self(features, training=False)
-        # EOS is no CTC label (transcripts end where the frames end): never emit it.
         is_eos = tf.equal(tf.range(tf.shape(logits)[-1]), EOS_ID)
         logits = tf.where(is_eos, tf.constant(-1e9, logits.dtype), logits)
-        lengths = self.output_lengths(features)
-        if params.beam_size > 1:
+        return logits, self.output_lengths(features)
+
+    def infer(self, features: dict[str, tf.Tensor], params: DecodeParams) -> dict[str, tf.Tensor]:
+        """CTC greedy (beam_size 1), beam search, or LM-fused beam search (params.lm_path)
+        decoding of features["inputs"]."""
+        logits, lengths = self.decoding_logits(features)
+        if params.lm_path:
+            lm = self._language_model(params.lm_path)
+            labels, scores = _ctc_lm_beam_search(logits, lengths, lm, params)
+        elif params.beam_size > 1:
             labels, scores = _ctc_beam_search(logits, lengths, params.beam_size)
         else:
             labels, scores = _ctc_greedy(logits, lengths)
         eos = tf.RaggedTensor.from_tensor(tf.fill([tf.shape(logits)[0], 1], EOS_ID))
         outputs = tf.concat([labels, eos], axis=1).to_tensor(PAD_ID)
         return {"outputs": outputs, "scores": scores}
+
+    # Plain Python at trace time: AutoGraph would convert the LM's loading loops and run them ~10x
+    # slower.
+    @tf.autograph.experimental.do_not_convert
+    def _language_model(self, path: str) -> CharNgramLM:
+        """The LM at `path`, loaded on first use; its alphabet must match the model's characters."""
+        if path not in self._language_models:
+            lm = CharNgramLM.load(path)
+            characters = self.problem_info.target_vocab_size - FIRST_CHARACTER_ID
+            if len(lm.alphabet) != characters:
+                raise ValueError(f"character LM {path}: its alphabet {lm.alphabet!r} has "
+                                 f"{len(lm.alphabet)} characters, but {self.name} has {characters} "
+                                 f"(ids {FIRST_CHARACTER_ID}.."
+                                 f"{FIRST_CHARACTER_ID + characters - 1}); train the LM on this "
+                                 f"problem's transcripts")
+            self._language_models[path] = lm
+        return self._language_models[path]
 
 
 def _check_config(problem_info: ProblemInfo, num_mel_bins: int, conv_channels: Sequence[int],
@@ -249,3 +285,27 @@ def _ctc_beam_search(logits: tf.Tensor, lengths: tf.Tensor,
         tf.cast(best.values, tf.int32) + BLANK_ID + 1, best.indices[:, 0],
         nrows=tf.shape(logits, out_type=tf.int64)[0])
     return ids, log_probs[:, 0]
+
+
+def _ctc_lm_beam_search(logits: tf.Tensor, lengths: tf.Tensor, lm: CharNgramLM,
+                        params: DecodeParams) -> tuple[tf.RaggedTensor, tf.Tensor]:
+    """`ctc_prefix_beam_search` with the LM, per utterance on the host → (ragged ids, fused
+    score)."""
+    id_to_char = {FIRST_CHARACTER_ID + i: char for i, char in enumerate(lm.alphabet)}
+
+    def search(log_probs: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, ...]:
+        best = [ctc_prefix_beam_search(utterance[:length], BLANK_ID, id_to_char, lm,
+                                       params.lm_weight, params.lm_bonus, params.beam_size)
+                for utterance, length in zip(log_probs, lengths)]
+        ids = np.zeros([len(best), max((len(h.ids) for h in best), default=0)], np.int32)
+        for row, hypothesis in enumerate(best):
+            ids[row, :len(hypothesis.ids)] = hypothesis.ids
+        return (ids, np.array([len(h.ids) for h in best], np.int32),
+                np.array([h.score for h in best], np.float32))
+
+    ids, counts, scores = tf.numpy_function(search, [tf.nn.log_softmax(logits), lengths],
+                                            [tf.int32, tf.int32, tf.float32], stateful=False)
+    ids.set_shape([None, None])
+    counts.set_shape([None])
+    scores.set_shape([None])
+    return tf.RaggedTensor.from_tensor(ids, lengths=counts), scores

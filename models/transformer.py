@@ -172,6 +172,9 @@ class Transformer(Model):
 
         Returns {"outputs": int32 [batch, length], "scores": float32 [batch]} (see t2t.decoding).
         """
+        if params.lm_path:
+            raise ValueError(f"{self.name}: LM fusion (lm_path={params.lm_path}) is only built for "
+                             f"CTC models (deepspeech2)")
         inputs = features["inputs"]
         max_length = params.decode_length(self.encoder_length(dim(inputs, 1)))
         symbols_to_logits_fn, cache = self.prepare_decoding(inputs, max_length, use_cache)

@@ -44,6 +44,11 @@ class DecodeParams:
       top_k: if > 0, sample only among the top_k most likely symbols.
       batch_size: sentences per decoding batch (used by the decoder CLI).
       seed: seed of the (stateless, reproducible) sampling.
+      lm_path: a character LM written by t2t-char-lm, fused into CTC beam search (CTC models
+        only, with beam_size > 1; no commas, as decode_hparams are split on them).
+      lm_weight: α, the weight of the LM's log-probability in the fused score.
+      lm_bonus: β, added to the fused score per decoded character (offsets the LM's preference
+        for short transcripts).
     """
     beam_size: int = 1
     alpha: float = 0.6
@@ -53,18 +58,26 @@ class DecodeParams:
     top_k: int = 0
     batch_size: int = 32
     seed: int = 0
+    lm_path: str = ""
+    lm_weight: float = 0.0
+    lm_bonus: float = 0.0
 
     def __post_init__(self):
         problems = [f"{name}={getattr(self, name)} must be >= {low}"
                     for name, low in [("beam_size", 1), ("alpha", 0), ("extra_length", 0),
                                       ("max_length", 0), ("temperature", 0), ("top_k", 0),
-                                      ("batch_size", 1)]
+                                      ("batch_size", 1), ("lm_weight", 0)]
                     if getattr(self, name) < low]
         if self.temperature > 0 and self.beam_size > 1:
             problems.append("sampling (temperature > 0) and beam search (beam_size > 1) "
                             "cannot be combined")
         if self.top_k > 0 and self.temperature == 0:
             problems.append("top_k only applies to sampling; set temperature > 0")
+        if not self.lm_path:
+            problems += [f"{name}={getattr(self, name)} needs lm_path"
+                         for name in ("lm_weight", "lm_bonus") if getattr(self, name)]
+        elif self.beam_size == 1:
+            problems.append("lm_path needs beam search (beam_size > 1)")
         if problems:
             raise ValueError("invalid decode params: " + "; ".join(problems))
 
@@ -84,7 +97,7 @@ def parse_decode_hparams(text: str) -> DecodeParams:
     """
     fields = {field.name: type(field.default) for field in dataclasses.fields(DecodeParams)}
     valid = ", ".join(fields)
-    values: dict[str, int | float] = {}
+    values: dict[str, int | float | str] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         name, equals, value = (part.strip() for part in item.partition("="))
         if not equals:

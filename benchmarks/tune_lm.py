@@ -1,0 +1,85 @@
+"""Chooses the character-LM fusion weights of a CTC run on a dev split: WER for every
+(lm_weight, lm_bonus) pair of a grid.
+
+    python benchmarks/tune_lm.py --output_dir=RUN --lm=LM.json --split=dev \
+        --lm_weights=0.25,0.5,1 --lm_bonuses=0,1,2
+
+The network runs once over the split; each grid point only reruns the prefix beam search
+(`t2t.ctc_lm_decoding`) over the saved log-probabilities, which is what
+`t2t-decoder --decode_hparams="beam_size=B,lm_path=LM,lm_weight=A,lm_bonus=B"` computes. Prints a
+Markdown table (WER and CER in %) and the best pair. Tune on dev; report test with the pair chosen
+here.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+
+import numpy as np
+import tensorflow as tf
+
+import t2t.hparams  # noqa: F401  (registration)
+import t2t.models  # noqa: F401
+import t2t.problems  # noqa: F401
+import t2t.trainer  # noqa: F401  (gin configurables of the saved config)
+from t2t import run_dir, wer
+from t2t.char_lm import CharNgramLM
+from t2t.ctc_lm_decoding import ctc_prefix_beam_search
+from t2t.models.deepspeech2 import BLANK_ID, FIRST_CHARACTER_ID
+
+
+def frame_log_probs(run: run_dir.Run, split: str, batch_size: int,
+                    max_examples: int) -> tuple[list[np.ndarray], list[str]]:
+    """([frames, vocab] log-probabilities of each utterance, its reference transcript)."""
+    dataset = run.problem.dataset(split, run.data_dir)
+    if max_examples:
+        dataset = dataset.take(max_examples)
+    dataset = dataset.padded_batch(batch_size)
+    network = tf.function(lambda inputs: run.model.decoding_logits({"inputs": inputs}))
+    log_probs, references = [], []
+    for batch in dataset.as_numpy_iterator():
+        logits, lengths = network(tf.constant(batch["inputs"]))
+        for row, length in zip(tf.nn.log_softmax(logits).numpy(), lengths.numpy()):
+            log_probs.append(row[:length])
+        references += [run.problem.decode_targets(ids.tolist()) for ids in batch["targets"]]
+    return log_probs, references
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output_dir", required=True)
+    parser.add_argument("--checkpoint_path", default="", help="default: the latest")
+    parser.add_argument("--lm", required=True, help="a character LM written by t2t-char-lm")
+    parser.add_argument("--split", default="dev")
+    parser.add_argument("--beam_size", type=int, default=16)
+    parser.add_argument("--lm_weights", default="0,0.25,0.5,0.75,1")
+    parser.add_argument("--lm_bonuses", default="0,0.5,1,2,3")
+    parser.add_argument("--max_examples", type=int, default=0, help="0 = the whole split")
+    parser.add_argument("--batch_size", type=int, default=32)
+    args = parser.parse_args()
+
+    run = run_dir.rebuild(args.output_dir)
+    checkpoint = args.checkpoint_path or tf.train.latest_checkpoint(args.output_dir)
+    tf.train.Checkpoint(model=run.model).read(checkpoint).expect_partial()
+    log_probs, references = frame_log_probs(run, args.split, args.batch_size, args.max_examples)
+    lm = CharNgramLM.load(args.lm)
+    id_to_char = {FIRST_CHARACTER_ID + i: char for i, char in enumerate(lm.alphabet)}
+    print(f"{checkpoint}, {args.split}: {len(references)} utterances, beam {args.beam_size}\n")
+    print("| lm_weight | lm_bonus | WER % | CER % |\n|---|---|---|---|")
+    results = []
+    for weight, bonus in itertools.product(map(float, args.lm_weights.split(",")),
+                                           map(float, args.lm_bonuses.split(","))):
+        hypotheses = [run.problem.decode_targets(ctc_prefix_beam_search(
+            utterance, BLANK_ID, id_to_char, lm, weight, bonus, args.beam_size).ids)
+            for utterance in log_probs]
+        word_errors = wer.word_error_rate(hypotheses, references)
+        results.append((word_errors, weight, bonus))
+        print(f"| {weight:g} | {bonus:g} | {100 * word_errors:.1f} "
+              f"| {100 * wer.character_error_rate(hypotheses, references):.1f} |", flush=True)
+    best = min(results)
+    print(f"\nbest on {args.split}: lm_weight={best[1]:g},lm_bonus={best[2]:g} "
+          f"(WER {100 * best[0]:.1f} %)")
+
+
+if __name__ == "__main__":
+    main()

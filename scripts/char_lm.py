@@ -1,0 +1,118 @@
+"""t2t-char-lm: trains the character n-gram LM that CTC beam search can fuse (`t2t.char_lm`).
+
+    t2t-char-lm --problem=speech_espeak_en --data_dir=~/t2t_data --output=~/lm/espeak7.json
+    t2t-char-lm --text_file=sentences.txt --order=5 --output=lm.json
+    t2t-decoder --output_dir=~/t2t_train/ds2 --data_dir=~/t2t_data --decode_split=test \
+        --decode_hparams="beam_size=16,lm_path=/abs/lm/espeak7.json,lm_weight=0.5,lm_bonus=1"
+
+Sources (either or both): the problem's language-model text (`language_model_text` of a speech
+problem: by default its train split's transcripts; for speech_espeak_en every train-hash fortune
+sentence of any length, never one holding a dev or test sentence — never text that decoding is
+scored on), and a text file of normalized sentences (`data_gen.transcripts.normalize`), one per
+line; blank lines are skipped. The alphabet is the speech problems' (space, apostrophe, a–z). Logs
+the number of sentences and characters and the LM's perplexity per predicted symbol (characters and
+sentence ends) on that same training text. A sentence that appears several times (e.g. spoken by
+several voices) is counted once.
+"""
+from __future__ import annotations
+
+import math
+import os
+import sys
+
+from absl import app, flags, logging
+
+from t2t import registry
+from t2t.char_lm import CharNgramLM
+from t2t.data_gen import transcripts
+from t2t.scripts import common
+
+FLAGS = flags.FLAGS
+
+
+def define_flags() -> None:
+    """Defines the flags of this tool only (--t2t_usr_dir and --registry_help come from common).
+
+    Called by `run`, not at import, so that importing this module next to t2t.scripts.trainer
+    doesn't clash on the flag names they share.
+    """
+    flags.DEFINE_string("problem", "", "Registered speech problem whose language-model text "
+                        "(train transcripts, or more train text) is read (with --data_dir).")
+    flags.DEFINE_string("data_dir", "", "Where the problem's shards are.")
+    flags.DEFINE_string("text_file", "", "Normalized sentences, one per line.")
+    flags.DEFINE_integer("order", 7, "n of the n-gram model (characters of context + 1).")
+    flags.DEFINE_string("output", "", "Where the LM is written (JSON).")
+
+
+def main(argv: list[str]) -> None:
+    if not common.start(argv):
+        return
+    common.require("output")
+    if not (FLAGS.problem or FLAGS.text_file):
+        raise app.UsageError("give --problem with --data_dir, or --text_file, or both")
+    if bool(FLAGS.problem) != bool(FLAGS.data_dir):
+        raise app.UsageError("--problem and --data_dir go together")
+    with common.user_errors_as_usage():
+        sentences, sources = [], []
+        if FLAGS.problem:
+            problem = registry.problems.get(FLAGS.problem)()
+            if not hasattr(problem, "language_model_text"):
+                raise ValueError(f"problem {FLAGS.problem!r} has no language_model_text (only "
+                                 f"speech problems do); use --text_file")
+            problem.load_vocabularies(os.path.expanduser(FLAGS.data_dir))
+            sentences += [_checked(text, f"problem {FLAGS.problem} language-model sentence {i}")
+                          for i, text in enumerate(problem.language_model_text(
+                              os.path.expanduser(FLAGS.data_dir)), 1)]
+            sources.append(f"the language-model text of {FLAGS.problem}")
+        if FLAGS.text_file:
+            sentences += read_sentences(os.path.expanduser(FLAGS.text_file))
+            sources.append(f"--text_file={FLAGS.text_file}")
+        if not any(sentences):
+            raise ValueError(f"no text to train on in {' and '.join(sources)}")
+        # A speech corpus may say one sentence in several voices: count each sentence once.
+        sentences = list(dict.fromkeys(sentences))
+        lm = CharNgramLM.train(sentences, FLAGS.order, transcripts.ALPHABET)
+        output = os.path.expanduser(FLAGS.output)
+        os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
+        lm.save(output)
+    characters = sum(map(len, sentences))
+    log_prob = sum(map(lm.sentence_log_prob, sentences))
+    logging.info("%d-gram character LM on %d sentences, %d characters: training perplexity %.3f "
+                 "per symbol; written to %s", FLAGS.order, len(sentences), characters,
+                 math.exp(-log_prob / (characters + len(sentences))), output)
+
+
+def read_sentences(path: str) -> list[str]:
+    """The non-blank lines of `path`. Raises ValueError naming the file and line of a character
+    outside the alphabet, FileNotFoundError if there is no such file."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"--text_file={path}: no such file")
+    sentences = []
+    with open(path, encoding="utf-8") as file:
+        for number, line in enumerate(file, 1):
+            sentence = line.rstrip("\n")
+            _checked(sentence, f"{path} line {number}")
+            if sentence:
+                sentences.append(sentence)
+    return sentences
+
+
+def _checked(text: str, where: str) -> str:
+    """`text`, or a ValueError naming `where` if it has characters outside the alphabet."""
+    unknown = sorted(set(text) - set(transcripts.ALPHABET))
+    if unknown:
+        raise ValueError(f"{where}: characters {''.join(unknown)!r} are not in the alphabet "
+                         f"{transcripts.ALPHABET!r} (normalize the text with "
+                         f"t2t.data_gen.transcripts.normalize): {text!r}")
+    return text
+
+
+def run() -> None:
+    """Console-script entry point of `t2t-char-lm`."""
+    define_flags()
+    logging.set_verbosity(logging.INFO)
+    app.run(main, argv=sys.argv)
+
+
+if __name__ == "__main__":
+    run()
