@@ -176,11 +176,11 @@ class SpeechEspeakEn(SpeechProblem):
     A sentence belongs to train, dev or test by the hash of its normalized text (dev_percent and
     test_percent of all sentences), and each split takes its first num_<split>_sentences in hash
     order (0: all of them; fortunes has 9,998 train, 588 dev and 565 test sentences of 3 to 10
-    speakable words). Train sentences are spoken `train_utterances_per_sentence` times by distinct voices of
-    `train_voices`, dev sentences once by one of them, test sentences once by `test_voice`, which
-    training never hears. Each utterance's speed is drawn from `words_per_minute`; choices are
-    seeded by the sentence, so the corpus is the same on every machine. Wavs are cached in
-    <tmp_dir>/espeak_wavs.
+    speakable words). Train sentences are spoken `train_utterances_per_sentence` times by distinct
+    voices of `train_voices`, dev sentences once by one of them, test sentences once by
+    `test_voice`, which training never hears. Each utterance's speed is drawn from
+    `words_per_minute`; choices are seeded by the sentence, so the corpus is the same on every
+    machine. Wavs are cached in <tmp_dir>/espeak_wavs.
 
     Args:
       min_words, max_words: sentence lengths kept, in words.
@@ -247,9 +247,9 @@ class SpeechEspeakEn(SpeechProblem):
 
     def language_model_text(self, data_dir: str) -> Iterator[str]:
         """Fortune text beyond what is spoken: every normalized fortune sentence of any length
-        whose hash puts it in train (22,373 sentences, 1.5 M characters, against 9,998 spoken
-        ones), except those that contain a dev or test sentence (any, not just the first
-        num_<split>_sentences) as a run of whole words. `data_dir` is not read."""
+        whose hash puts it in train, except the 57 that contain a dev or test sentence (any, not
+        just the first num_<split>_sentences) as a run of whole words: 22,316 sentences, 1.5 M
+        characters, against 9,998 spoken ones. `data_dir` is not read."""
         candidates, _ = fortunes.read_sentences(1, 10 ** 6)
         held_out = {sentence for sentence in candidates
                     if self.min_words <= len(sentence.split()) <= self.max_words
