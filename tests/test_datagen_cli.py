@@ -1,6 +1,5 @@
 """The t2t-datagen command line, run as a real subprocess."""
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -11,8 +10,9 @@ from t2t.data_gen import shards
 
 
 def _datagen(*args, console_script=False):
-    command = ([shutil.which("t2t-datagen")] if console_script
-               else [sys.executable, "-m", "t2t.scripts.datagen"])
+    # The console script is installed next to the interpreter, which need not be on PATH.
+    script = os.path.join(os.path.dirname(sys.executable), "t2t-datagen")
+    command = [script] if console_script else [sys.executable, "-m", "t2t.scripts.datagen"]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     return subprocess.run(command + list(args), capture_output=True, text=True, env=env,
                           timeout=120)
