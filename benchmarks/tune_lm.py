@@ -25,7 +25,7 @@ import t2t.trainer  # noqa: F401  (gin configurables of the saved config)
 from t2t import run_dir, wer
 from t2t.char_lm import CharNgramLM
 from t2t.ctc_lm_decoding import ctc_prefix_beam_search
-from t2t.models.deepspeech2 import BLANK_ID, FIRST_CHARACTER_ID
+from t2t.models.deepspeech2 import BLANK_ID, lm_characters
 
 
 def frame_log_probs(run: run_dir.Run, split: str, batch_size: int,
@@ -63,7 +63,7 @@ def main() -> None:
     tf.train.Checkpoint(model=run.model).read(checkpoint).expect_partial()
     log_probs, references = frame_log_probs(run, args.split, args.batch_size, args.max_examples)
     lm = CharNgramLM.load(args.lm)
-    id_to_char = {FIRST_CHARACTER_ID + i: char for i, char in enumerate(lm.alphabet)}
+    id_to_char = lm_characters(lm)
     print(f"{checkpoint}, {args.split}: {len(references)} utterances, beam {args.beam_size}\n")
     print("| lm_weight | lm_bonus | WER % | CER % |\n|---|---|---|---|")
     results = []

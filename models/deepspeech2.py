@@ -287,11 +287,16 @@ def _ctc_beam_search(logits: tf.Tensor, lengths: tf.Tensor,
     return ids, log_probs[:, 0]
 
 
+def lm_characters(lm: CharNgramLM) -> dict[int, str]:
+    """Class id → LM character: the LM's alphabet[i] is class FIRST_CHARACTER_ID + i."""
+    return {FIRST_CHARACTER_ID + i: char for i, char in enumerate(lm.alphabet)}
+
+
 def _ctc_lm_beam_search(logits: tf.Tensor, lengths: tf.Tensor, lm: CharNgramLM,
                         params: DecodeParams) -> tuple[tf.RaggedTensor, tf.Tensor]:
     """`ctc_prefix_beam_search` with the LM, per utterance on the host → (ragged ids, fused
     score)."""
-    id_to_char = {FIRST_CHARACTER_ID + i: char for i, char in enumerate(lm.alphabet)}
+    id_to_char = lm_characters(lm)
 
     def search(log_probs: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, ...]:
         best = [ctc_prefix_beam_search(utterance[:length], BLANK_ID, id_to_char, lm,
