@@ -177,8 +177,10 @@ class SpeechEspeakEn(SpeechProblem):
     test_percent of all sentences), and each split takes its first num_<split>_sentences in hash
     order (0: all of them; fortunes has 9,998 train, 588 dev and 565 test sentences of 3 to 10
     speakable words). Train sentences are spoken `train_utterances_per_sentence` times by distinct
-    voices of `train_voices`, dev sentences once by one of them, test sentences once by
-    `test_voice`, which training never hears. Each utterance's speed is drawn from
+    voices of `train_voices`, dev sentences once by `dev_voice` and test sentences once by
+    `test_voice`: two different accents that training never hears, so choices made on dev (e.g.
+    augmentation for unseen voices) are made on an unseen voice too, without looking at the test
+    voice. Each utterance's speed is drawn from
     `words_per_minute`; choices are seeded by the sentence, so the corpus is the same on every
     machine. Wavs are cached in <tmp_dir>/espeak_wavs.
 
@@ -191,13 +193,18 @@ class SpeechEspeakEn(SpeechProblem):
                  num_test_sentences: int = 500, dev_percent: int = 5, test_percent: int = 5,
                  min_words: int = 3, max_words: int = 10,
                  train_voices: Sequence[str] = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp",
-                                                "en-029", "en-gb-x-gbcwmd", "en-us-nyc"),
-                 test_voice: str = "en-gb-x-gbclan", train_utterances_per_sentence: int = 2,
+                                                "en-029", "en-gb-x-gbcwmd"),
+                 dev_voice: str = "en-us-nyc", test_voice: str = "en-gb-x-gbclan",
+                 train_utterances_per_sentence: int = 2,
                  words_per_minute: Sequence[int] = (140, 175, 210), deltas: bool = False):
         super().__init__(deltas)
-        if test_voice in train_voices:
-            raise ValueError(f"test_voice {test_voice!r} must not be one of the train_voices "
-                             f"{list(train_voices)}: the test split is spoken by an unseen voice")
+        for name, voice in (("dev_voice", dev_voice), ("test_voice", test_voice)):
+            if voice in train_voices:
+                raise ValueError(f"{name} {voice!r} must not be one of the train_voices "
+                                 f"{list(train_voices)}: dev and test are spoken by unseen voices")
+        if dev_voice == test_voice:
+            raise ValueError(f"dev_voice and test_voice are both {dev_voice!r}: choices made on dev "
+                             f"must not see the test voice")
         counts = {"num_train_sentences": num_train_sentences,
                   "num_dev_sentences": num_dev_sentences, "num_test_sentences": num_test_sentences}
         negative = [f"{name}={count}" for name, count in counts.items() if count < 0]
@@ -210,7 +217,8 @@ class SpeechEspeakEn(SpeechProblem):
                               "test": num_test_sentences}
         self.dev_percent, self.test_percent = dev_percent, test_percent
         self.min_words, self.max_words = min_words, max_words
-        self.train_voices, self.test_voice = list(train_voices), test_voice
+        self.train_voices, self.dev_voice, self.test_voice = (list(train_voices), dev_voice,
+                                                              test_voice)
         self.train_utterances_per_sentence = train_utterances_per_sentence
         self.words_per_minute = list(words_per_minute)
 
@@ -236,11 +244,10 @@ class SpeechEspeakEn(SpeechProblem):
         requests = []
         for sentence in self.sentences(split):
             rng = random.Random(sentence)
-            if split == "test":
-                voices = [self.test_voice]
+            if split == "train":
+                voices = rng.sample(self.train_voices, self.train_utterances_per_sentence)
             else:
-                count = self.train_utterances_per_sentence if split == "train" else 1
-                voices = rng.sample(self.train_voices, count)
+                voices = [self.dev_voice if split == "dev" else self.test_voice]
             requests += [espeak.Utterance(sentence, voice, rng.choice(self.words_per_minute))
                          for voice in voices]
         return requests

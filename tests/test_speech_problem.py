@@ -52,18 +52,23 @@ def test_zigzag_round_trips_int16():
     np.testing.assert_array_equal(unzigzag(tf.constant(codes)).numpy(), samples)
 
 
-def test_test_split_uses_only_a_voice_training_never_hears():
+def test_dev_and_test_are_each_spoken_by_a_voice_training_never_hears():
     problem = SpeechEspeakEn(**SMALL_CORPUS)
     train, dev, test = (problem.requests(split) for split in ("train", "dev", "test"))
     assert len(train) == 24 and len(dev) == 4 and len(test) == 4
     train_voices = {request.voice for request in train}
+    assert {request.voice for request in dev} == {"en-us-nyc"}
     assert {request.voice for request in test} == {"en-gb-x-gbclan"}
-    assert "en-gb-x-gbclan" not in train_voices and len(train_voices) > 1
+    assert not train_voices & {"en-us-nyc", "en-gb-x-gbclan"} and len(train_voices) > 1
     sentences = [{request.text for request in split} for split in (train, dev, test)]
     assert not (sentences[0] & sentences[1] or sentences[0] & sentences[2]
                 or sentences[1] & sentences[2])
-    with pytest.raises(ValueError, match="must not be one of the train_voices"):
+    with pytest.raises(ValueError, match="test_voice 'en-us' must not be one of the train_voices"):
         SpeechEspeakEn(test_voice="en-us")
+    with pytest.raises(ValueError, match="dev_voice 'en-gb' must not be one of the train_voices"):
+        SpeechEspeakEn(dev_voice="en-gb")
+    with pytest.raises(ValueError, match="dev_voice and test_voice are both 'en-gb-x-gbclan'"):
+        SpeechEspeakEn(dev_voice="en-gb-x-gbclan")
 
 
 def test_zero_sentences_means_the_whole_split_and_negative_counts_are_errors():
