@@ -38,6 +38,7 @@ setup(
             "t2t-decoder=t2t.scripts.decoder:run",
             "t2t-avg-all=t2t.scripts.avg_checkpoints:run",
             "t2t-char-lm=t2t.scripts.char_lm:run",
+            "t2t-word-lm=t2t.scripts.word_lm:run",
         ]
     },
 )

@@ -1,12 +1,13 @@
 """Chooses the character-LM fusion weights of a CTC run on a dev split: WER for every
 (lm_weight, lm_bonus) pair of a grid.
 
-    python benchmarks/tune_lm.py --output_dir=RUN --lm=LM.json --split=dev \
-        --lm_weights=0.25,0.5,1 --lm_bonuses=0,1,2
+    python benchmarks/tune_lm.py --output_dir=RUN --lm=LM.json [--word_lm=WORDS.json] \
+        --split=dev --lm_weights=0.25,0.5,1 --lm_bonuses=0,1,2
 
 The network runs once over the split; each grid point only reruns the prefix beam search
 (`t2t.ctc_lm_decoding`) over the saved log-probabilities, which is what
-`t2t-decoder --decode_hparams="beam_size=B,lm_path=LM,lm_weight=A,lm_bonus=B"` computes. Prints a
+`t2t-decoder --decode_hparams="beam_size=B,lm_path=LM,lm_weight=A,lm_bonus=B"` computes (with
+`word_lm_path=WORDS` for --word_lm). Prints a
 Markdown table (WER and CER in %) and the best pair. Tune on dev; report test with the pair chosen
 here.
 """
@@ -26,6 +27,7 @@ from t2t import run_dir, wer
 from t2t.char_lm import CharNgramLM
 from t2t.ctc_lm_decoding import ctc_prefix_beam_search
 from t2t.models.deepspeech2 import BLANK_ID, lm_characters
+from t2t.word_lm import WordNgramLM
 
 
 def frame_log_probs(run: run_dir.Run, split: str, batch_size: int,
@@ -50,6 +52,7 @@ def main() -> None:
     parser.add_argument("--output_dir", required=True)
     parser.add_argument("--checkpoint_path", default="", help="default: the latest")
     parser.add_argument("--lm", required=True, help="a character LM written by t2t-char-lm")
+    parser.add_argument("--word_lm", default="", help="a word LM written by t2t-word-lm")
     parser.add_argument("--split", default="dev")
     parser.add_argument("--beam_size", type=int, default=16)
     parser.add_argument("--lm_weights", default="0,0.25,0.5,0.75,1")
@@ -63,6 +66,7 @@ def main() -> None:
     tf.train.Checkpoint(model=run.model).read(checkpoint).expect_partial()
     log_probs, references = frame_log_probs(run, args.split, args.batch_size, args.max_examples)
     lm = CharNgramLM.load(args.lm)
+    word_lm = WordNgramLM.load(args.word_lm) if args.word_lm else None
     id_to_char = lm_characters(lm)
     print(f"{checkpoint}, {args.split}: {len(references)} utterances, beam {args.beam_size}\n")
     print("| lm_weight | lm_bonus | WER % | CER % |\n|---|---|---|---|")
@@ -70,7 +74,8 @@ def main() -> None:
     for weight, bonus in itertools.product(map(float, args.lm_weights.split(",")),
                                            map(float, args.lm_bonuses.split(","))):
         hypotheses = [run.problem.decode_targets(ctc_prefix_beam_search(
-            utterance, BLANK_ID, id_to_char, lm, weight, bonus, args.beam_size).ids)
+            utterance, BLANK_ID, id_to_char, lm, weight, bonus, args.beam_size,
+            word_lm=word_lm).ids)
             for utterance in log_probs]
         word_errors = wer.word_error_rate(hypotheses, references)
         results.append((word_errors, weight, bonus))

@@ -31,11 +31,12 @@ with --xla_compile the model does not compile.
 search (beam_size 1: best class per frame, repeats merged, blanks dropped),
 `tf.nn.ctc_beam_search_decoder` (beam_size > 1), or, with `DecodeParams.lm_path`, a prefix beam
 search fused with a character n-gram LM (`t2t.ctc_lm_decoding`: log p_ctc + lm_weight · log p_lm +
-lm_bonus · characters), run on the host through `tf.numpy_function`. The LM's alphabet must be the
-model's characters in id order (ids 2, 3, ... as in problems/speech.py); it is loaded once per
-model and path. `infer` returns {"outputs": int32 [batch, length] ids, then EOS, then 0s; "scores":
-float32 [batch] the log-probability of the best frame path (greedy), of the beam's best transcript
-(beam), or the fused score of the best transcript (LM)}.
+lm_bonus · characters), and with `DecodeParams.word_lm_path` also a word n-gram LM, run on the host
+through `tf.numpy_function`. The character LM's alphabet must be the model's characters in id
+order (ids 2, 3, ... as in problems/speech.py); LMs are loaded once per model and path. `infer`
+returns {"outputs": int32 [batch, length] ids, then EOS, then 0s; "scores": float32 [batch] the
+log-probability of the best frame path (greedy), of the beam's best transcript (beam), or the fused
+score of the best transcript (LM)}.
 """
 from __future__ import annotations
 
@@ -58,6 +59,7 @@ from t2t.layers.shapes import check_shape
 from t2t.layers.spec_augment import spec_augment
 from t2t.model import EOS_ID, PAD_ID, Model, ProblemInfo
 from t2t.registry import register_model
+from t2t.word_lm import WordNgramLM
 
 BLANK_ID = PAD_ID
 FIRST_CHARACTER_ID = EOS_ID + 1  # the LM's alphabet[i] is class FIRST_CHARACTER_ID + i
@@ -125,7 +127,7 @@ class DeepSpeech2(Model):
                                          name="fully_connected")
             self.output_layer = Dense("btf,fv->btv", [fully_connected_size, vocab_size],
                                       ("d_ff", "vocab"), use_bias=True, name="output")
-        self._language_models: dict[str, CharNgramLM] = {}  # by lm_path
+        self._language_models: dict[str, CharNgramLM | WordNgramLM] = {}  # by path
 
     # -- lengths
     def input_lengths(self, features: dict[str, tf.Tensor]) -> tf.Tensor:
@@ -210,7 +212,8 @@ class DeepSpeech2(Model):
         logits, lengths = self.decoding_logits(features)
         if params.lm_path:
             lm = self._language_model(params.lm_path)
-            labels, scores = _ctc_lm_beam_search(logits, lengths, lm, params)
+            word_lm = self._word_language_model(params.word_lm_path)
+            labels, scores = _ctc_lm_beam_search(logits, lengths, lm, word_lm, params)
         elif params.beam_size > 1:
             labels, scores = _ctc_beam_search(logits, lengths, params.beam_size)
         else:
@@ -235,6 +238,13 @@ class DeepSpeech2(Model):
                                  f"problem's transcripts")
             self._language_models[path] = lm
         return self._language_models[path]
+
+    @tf.autograph.experimental.do_not_convert
+    def _word_language_model(self, path: str) -> WordNgramLM | None:
+        """The word LM at `path` (None for ""), loaded on first use."""
+        if path and path not in self._language_models:
+            self._language_models[path] = WordNgramLM.load(path)
+        return self._language_models.get(path) if path else None
 
 
 def _check_config(problem_info: ProblemInfo, num_mel_bins: int, conv_channels: Sequence[int],
@@ -293,14 +303,16 @@ def lm_characters(lm: CharNgramLM) -> dict[int, str]:
 
 
 def _ctc_lm_beam_search(logits: tf.Tensor, lengths: tf.Tensor, lm: CharNgramLM,
+                        word_lm: WordNgramLM | None,
                         params: DecodeParams) -> tuple[tf.RaggedTensor, tf.Tensor]:
-    """`ctc_prefix_beam_search` with the LM, per utterance on the host → (ragged ids, fused
+    """`ctc_prefix_beam_search` with the LMs, per utterance on the host → (ragged ids, fused
     score)."""
     id_to_char = lm_characters(lm)
 
     def search(log_probs: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, ...]:
         best = [ctc_prefix_beam_search(utterance[:length], BLANK_ID, id_to_char, lm,
-                                       params.lm_weight, params.lm_bonus, params.beam_size)
+                                       params.lm_weight, params.lm_bonus, params.beam_size,
+                                       word_lm=word_lm)
                 for utterance, length in zip(log_probs, lengths)]
         ids = np.zeros([len(best), max((len(h.ids) for h in best), default=0)], np.int32)
         for row, hypothesis in enumerate(best):

@@ -30,8 +30,9 @@ from t2t.scripts import common
 FLAGS = flags.FLAGS
 
 
-def define_flags() -> None:
-    """Defines the flags of this tool only (--t2t_usr_dir and --registry_help come from common).
+def define_flags(default_order: int = 7, unit: str = "characters") -> None:
+    """Defines the flags of this tool, and of t2t-word-lm (`unit` "words"); --t2t_usr_dir and
+    --registry_help come from common.
 
     Called by `run`, not at import, so that importing this module next to t2t.scripts.trainer
     doesn't clash on the flag names they share.
@@ -40,37 +41,15 @@ def define_flags() -> None:
                         "(train transcripts, or more train text) is read (with --data_dir).")
     flags.DEFINE_string("data_dir", "", "Where the problem's shards are.")
     flags.DEFINE_string("text_file", "", "Normalized sentences, one per line.")
-    flags.DEFINE_integer("order", 7, "n of the n-gram model (characters of context + 1).")
+    flags.DEFINE_integer("order", default_order, f"n of the n-gram model ({unit} of context + 1).")
     flags.DEFINE_string("output", "", "Where the LM is written (JSON).")
 
 
 def main(argv: list[str]) -> None:
     if not common.start(argv):
         return
-    common.require("output")
-    if not (FLAGS.problem or FLAGS.text_file):
-        raise app.UsageError("give --problem with --data_dir, or --text_file, or both")
-    if bool(FLAGS.problem) != bool(FLAGS.data_dir):
-        raise app.UsageError("--problem and --data_dir go together")
     with common.user_errors_as_usage():
-        sentences, sources = [], []
-        if FLAGS.problem:
-            problem = registry.problems.get(FLAGS.problem)()
-            if not hasattr(problem, "language_model_text"):
-                raise ValueError(f"problem {FLAGS.problem!r} has no language_model_text (only "
-                                 f"speech problems do); use --text_file")
-            problem.load_vocabularies(os.path.expanduser(FLAGS.data_dir))
-            sentences += [_checked(text, f"problem {FLAGS.problem} language-model sentence {i}")
-                          for i, text in enumerate(problem.language_model_text(
-                              os.path.expanduser(FLAGS.data_dir)), 1)]
-            sources.append(f"the language-model text of {FLAGS.problem}")
-        if FLAGS.text_file:
-            sentences += read_sentences(os.path.expanduser(FLAGS.text_file))
-            sources.append(f"--text_file={FLAGS.text_file}")
-        if not any(sentences):
-            raise ValueError(f"no text to train on in {' and '.join(sources)}")
-        # A speech corpus may say one sentence in several voices: count each sentence once.
-        sentences = list(dict.fromkeys(sentences))
+        sentences = training_sentences()
         lm = CharNgramLM.train(sentences, FLAGS.order, transcripts.ALPHABET)
         output = os.path.expanduser(FLAGS.output)
         os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
@@ -80,6 +59,37 @@ def main(argv: list[str]) -> None:
     logging.info("%d-gram character LM on %d sentences, %d characters: training perplexity %.3f "
                  "per symbol; written to %s", FLAGS.order, len(sentences), characters,
                  math.exp(-log_prob / (characters + len(sentences))), output)
+
+
+def training_sentences() -> list[str]:
+    """The distinct sentences of --problem's language-model text and --text_file, in order.
+
+    Raises app.UsageError for missing or mismatched flags, ValueError for a problem without
+    language-model text, text outside the alphabet (naming where) or no text at all.
+    """
+    common.require("output")
+    if not (FLAGS.problem or FLAGS.text_file):
+        raise app.UsageError("give --problem with --data_dir, or --text_file, or both")
+    if bool(FLAGS.problem) != bool(FLAGS.data_dir):
+        raise app.UsageError("--problem and --data_dir go together")
+    sentences, sources = [], []
+    if FLAGS.problem:
+        problem = registry.problems.get(FLAGS.problem)()
+        if not hasattr(problem, "language_model_text"):
+            raise ValueError(f"problem {FLAGS.problem!r} has no language_model_text (only "
+                             f"speech problems do); use --text_file")
+        problem.load_vocabularies(os.path.expanduser(FLAGS.data_dir))
+        sentences += [_checked(text, f"problem {FLAGS.problem} language-model sentence {i}")
+                      for i, text in enumerate(problem.language_model_text(
+                          os.path.expanduser(FLAGS.data_dir)), 1)]
+        sources.append(f"the language-model text of {FLAGS.problem}")
+    if FLAGS.text_file:
+        sentences += read_sentences(os.path.expanduser(FLAGS.text_file))
+        sources.append(f"--text_file={FLAGS.text_file}")
+    if not any(sentences):
+        raise ValueError(f"no text to train on in {' and '.join(sources)}")
+    # A speech corpus may say one sentence in several voices: count each sentence once.
+    return list(dict.fromkeys(sentences))
 
 
 def read_sentences(path: str) -> list[str]:

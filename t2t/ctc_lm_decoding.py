@@ -7,6 +7,13 @@ where p_ctc sums over every frame alignment of y, p_lm is a `CharNgramLM` (END i
 also scores where the sentence stops) and |y| counts characters. Plain NumPy and Python, run per
 utterance on the host (`models/deepspeech2.py` calls it through `tf.numpy_function`).
 
+With a `WordNgramLM` as well, p_lm is a word-level model over an open vocabulary: each finished
+word w (ended by a space or by the end of the sentence) is scored log p_word(w | words before),
+where the word LM spells w with the character LM (its characters and the boundary after them,
+in context), and a space that ends no word keeps its character-LM score. While a word is being
+spelled, its characters are scored by the character LM alone (a look-ahead, as a word LM cannot
+score half a word); when it ends, that character-LM score is swapped for the word LM's.
+
 For each prefix the search tracks, in log space, the probability of the frames so far given that
 the prefix is complete and its alignment ends in a blank (p_blank) or in its last character
 (p_char). A frame's class c extends prefix y as follows:
@@ -16,7 +23,8 @@ the prefix is complete and its alignment ends in a blank (p_blank) or in its las
                             → y + c         from p_blank  (only a blank separates repeats)
     any other character c   → y + c         from p_blank + p_char
 
-and appending c adds α · log p_lm(c | y) + β to the prefix's fusion score. Each frame keeps the
+and appending c adds α · log p_lm(c | y) + β to the prefix's fusion score (with a word LM, a space
+after a word adds α · (log p_word(word) − the word's character-LM score) + β). Each frame keeps the
 `beam_size` prefixes of highest log(p_blank + p_char) + fusion score; at the end
 α · log p_lm(END | y) is added before picking the best.
 
@@ -38,6 +46,7 @@ from typing import NamedTuple
 import numpy as np
 
 from t2t.char_lm import CharNgramLM
+from t2t.word_lm import WordNgramLM
 
 DEFAULT_MIN_LOG_PROB = math.log(1e-4)
 _NEG_INF = -math.inf
@@ -56,7 +65,8 @@ def ctc_prefix_beam_search(log_probs: np.ndarray, blank_id: int = 0,
                            id_to_char: Mapping[int, str] | None = None,
                            lm: CharNgramLM | None = None, lm_weight: float = 0.0,
                            char_bonus: float = 0.0, beam_size: int = 16,
-                           min_log_prob: float = DEFAULT_MIN_LOG_PROB) -> Hypothesis:
+                           min_log_prob: float = DEFAULT_MIN_LOG_PROB,
+                           word_lm: WordNgramLM | None = None) -> Hypothesis:
     """Decodes one utterance (see the module docstring).
 
     Args:
@@ -65,6 +75,8 @@ def ctc_prefix_beam_search(log_probs: np.ndarray, blank_id: int = 0,
       id_to_char: with an `lm`, the LM character of each class; the search then emits only
         these classes (and the blank), so e.g. an EOS class without a character is never emitted.
       lm, lm_weight: the language model and its weight α (lm_weight needs an lm).
+      word_lm: a word LM to score finished words with (needs an lm, which spells the words and
+        scores the current one; see `_Fusion`); the alphabet must then have a space.
       char_bonus: β, added per emitted character.
       beam_size: prefixes kept after each frame.
       min_log_prob: classes below this log-probability in a frame are not tried there.
@@ -73,10 +85,10 @@ def ctc_prefix_beam_search(log_probs: np.ndarray, blank_id: int = 0,
       The best Hypothesis.
     """
     log_probs = np.asarray(log_probs, np.float64)
-    _check_args(log_probs, blank_id, id_to_char, lm, lm_weight, beam_size)
-    fusion = _Fusion(log_probs.shape[1], blank_id, id_to_char, lm, lm_weight, char_bonus)
-    # Per prefix (a tuple of ids) of the beam: (fusion score, LM context).
-    prefixes: dict[tuple[int, ...], tuple[float, str]] = {(): (0.0, "")}
+    _check_args(log_probs, blank_id, id_to_char, lm, word_lm, lm_weight, beam_size)
+    fusion = _Fusion(log_probs.shape[1], blank_id, id_to_char, lm, word_lm, lm_weight, char_bonus)
+    # Per prefix (a tuple of ids) of the beam: (fusion score, LM state).
+    prefixes: dict[tuple[int, ...], tuple[float, _State]] = {(): (0.0, _State(""))}
     beams: list[_Beam] = [((), 0.0, _NEG_INF)]
     for frame in log_probs:
         candidates = frame[fusion.classes]
@@ -103,53 +115,100 @@ def ctc_prefix_beam_search(log_probs: np.ndarray, blank_id: int = 0,
 
     def final_score(beam: _Beam) -> float:
         prefix, p_blank, p_char = beam
-        score, context = prefixes[prefix]
-        return _log_add(p_blank, p_char) + score + fusion.end_gain(context)
+        score, state = prefixes[prefix]
+        return _log_add(p_blank, p_char) + score + fusion.end_gain(state)
 
     best = max(beams, key=final_score)
     return Hypothesis(list(best[0]), float(final_score(best)))
 
 
+class _State(NamedTuple):
+    """What the fusion score needs to know about a prefix: its character LM context (last order − 1
+    characters); with a word LM, also the words before the current one (last order − 1), the
+    current word's characters so far and their character-LM log-probability."""
+    context: str
+    history: tuple[str, ...] = ()
+    word: str = ""
+    word_log_prob: float = 0.0
+
+
 class _Fusion:
     """The LM and bonus part of the score: which classes may be emitted, what appending one adds
-    (α · log p_lm(c | y) + β) and the LM context after it."""
+    (α · log p_lm(c | y) + β) and the LM state after it. With a word LM, p_lm is the word LM's
+    probability of each finished word (spelled by the character LM) and, within a word, the
+    character LM's probability of its characters so far: appending a space (or ending the
+    sentence) swaps the word's character-LM log-probability for its word-LM one."""
 
     def __init__(self, num_classes: int, blank_id: int, id_to_char: Mapping[int, str] | None,
-                 lm: CharNgramLM | None, lm_weight: float, char_bonus: float):
-        self.lm, self.lm_weight, self.char_bonus = lm, lm_weight, char_bonus
+                 lm: CharNgramLM | None, word_lm: WordNgramLM | None, lm_weight: float,
+                 char_bonus: float):
+        self.lm, self.word_lm = lm, word_lm
+        self.lm_weight, self.char_bonus = lm_weight, char_bonus
         self.id_to_char = id_to_char
         self.classes = np.arange(num_classes)
+        self.space_class = -1
         if lm is not None:
             self.classes = np.array(sorted([blank_id, *id_to_char]))
             self.lm_column = np.zeros(num_classes, int)  # class → its character's LM column
             for c, char in id_to_char.items():
                 self.lm_column[c] = lm.alphabet.index(char)
+                if char == " " and word_lm is not None:
+                    self.space_class = c
 
-    def gains(self, contexts: list[str], chars: np.ndarray) -> np.ndarray:
-        """float [len(contexts), len(chars)]: the fusion score of appending each char after each
-        LM context."""
-        gains = np.full([len(contexts), chars.size], float(self.char_bonus))
+    def gains(self, states: list[_State], chars: np.ndarray) -> np.ndarray:
+        """float [len(states), len(chars)]: the fusion score of appending each char after each
+        state."""
+        gains = np.full([len(states), chars.size], float(self.char_bonus))
         if self.lm is not None:
-            lm_rows = np.stack([self.lm.log_distribution(context) for context in contexts])
-            gains += self.lm_weight * lm_rows[:, self.lm_column[chars]]
+            lm_rows = np.stack([self.lm.log_distribution(state.context) for state in states])
+            log_probs = lm_rows[:, self.lm_column[chars]]
+            space = np.flatnonzero(chars == self.space_class)
+            for row, state in enumerate(states):
+                if space.size and state.word:
+                    log_probs[row, space[0]] = self._word_gain(state, log_probs[row, space[0]])
+            gains += self.lm_weight * log_probs
         return gains
 
-    def context_after(self, context: str, c: int) -> str:
-        """The LM context (last order − 1 characters) after appending class c."""
-        if self.lm is None or self.lm.order == 1:
-            return ""
-        return (context + self.id_to_char[c])[1 - self.lm.order:]
+    def _word_gain(self, state: _State, boundary_log_prob: float) -> float:
+        """The LM log-probability that ending state.word (with a boundary of character-LM
+        log-probability `boundary_log_prob`) adds: its word-LM one minus the character-LM one it
+        has been scored with so far."""
+        spelling = state.word_log_prob + boundary_log_prob
+        return self.word_lm.log_prob(state.history, state.word, spelling) - state.word_log_prob
 
-    def end_gain(self, context: str) -> float:
-        """α · log p_lm(END | context), 0 without an LM."""
+    def state_after(self, state: _State, c: int) -> _State:
+        """The LM state after appending class c."""
+        if self.lm is None:
+            return state
+        char = self.id_to_char[c]
+        context = (state.context + char)[1 - self.lm.order:] if self.lm.order > 1 else ""
+        if self.word_lm is None:
+            return _State(context)
+        if c == self.space_class:
+            if not state.word:
+                return _State(context, state.history)
+            history = (state.history + (state.word,))[1 - self.word_lm.order:]
+            return _State(context, history if self.word_lm.order > 1 else ())
+        log_prob = float(self.lm.log_distribution(state.context)[self.lm_column[c]])
+        return _State(context, state.history, state.word + char, state.word_log_prob + log_prob)
+
+    def end_gain(self, state: _State) -> float:
+        """α · log p_lm(END | y), 0 without an LM; with a word LM, the current word's end too."""
         if self.lm is None:
             return 0.0
-        return self.lm_weight * float(self.lm.log_distribution(context)[-1])
+        end_log_prob = float(self.lm.log_distribution(state.context)[-1])
+        if self.word_lm is None:
+            return self.lm_weight * end_log_prob
+        gain, history = 0.0, state.history
+        if state.word:
+            gain = self._word_gain(state, end_log_prob)
+            history = state.history + (state.word,)
+        return self.lm_weight * (gain + self.word_lm.log_prob(history, WordNgramLM.END))
 
 
 def _extend(beams: list[_Beam], chars: np.ndarray, column_of: dict[int, int], frame: np.ndarray,
             following: dict[tuple[int, ...], list[float]],
-            prefixes: dict[tuple[int, ...], tuple[float, str]], fusion: _Fusion,
+            prefixes: dict[tuple[int, ...], tuple[float, _State]], fusion: _Fusion,
             beam_size: int) -> None:
     """Adds to `following` (and `prefixes`) the beam's prefixes extended by one of `chars` (at
     column `column_of[c]`) in this frame that may be among the `beam_size` best: an extension that
@@ -174,14 +233,14 @@ def _extend(beams: list[_Beam], chars: np.ndarray, column_of: dict[int, int], fr
     for index in np.argpartition(-flat, count - 1)[:count] if count else []:
         row, column = divmod(int(index), chars.size)
         prefix, c = beams[row][0], int(chars[column])
-        score, context = prefixes[prefix]
-        prefixes[prefix + (c,)] = (score + float(gains[row, column]),
-                                   fusion.context_after(context, c))
+        score, state = prefixes[prefix]
+        prefixes[prefix + (c,)] = (score + float(gains[row, column]), fusion.state_after(state, c))
         following[prefix + (c,)] = [_NEG_INF, float(extended[row, column])]
 
 
 def _check_args(log_probs: np.ndarray, blank_id: int, id_to_char: Mapping[int, str] | None,
-                lm: CharNgramLM | None, lm_weight: float, beam_size: int) -> None:
+                lm: CharNgramLM | None, word_lm: WordNgramLM | None, lm_weight: float,
+                beam_size: int) -> None:
     problems = []
     if log_probs.ndim != 2:
         problems.append(f"log_probs must be [frames, classes], got shape {log_probs.shape}")
@@ -191,6 +250,10 @@ def _check_args(log_probs: np.ndarray, blank_id: int, id_to_char: Mapping[int, s
         problems.append(f"beam_size must be >= 1, got {beam_size}")
     if lm is None and lm_weight:
         problems.append(f"lm_weight={lm_weight} needs an lm")
+    if word_lm is not None and (lm is None or id_to_char is None
+                                or " " not in id_to_char.values()):
+        problems.append("a word_lm needs a character lm and id_to_char with a space, which "
+                        "separates the words")
     if lm is not None:
         if id_to_char is None:
             problems.append("an lm needs id_to_char, the LM character of each class")

@@ -46,6 +46,8 @@ class DecodeParams:
       seed: seed of the (stateless, reproducible) sampling.
       lm_path: a character LM written by t2t-char-lm, fused into CTC beam search (CTC models
         only, with beam_size > 1; no commas, as decode_hparams are split on them).
+      word_lm_path: a word LM written by t2t-word-lm (needs lm_path): finished words are then
+        scored by it, spelled by the character LM (see `t2t.ctc_lm_decoding`).
       lm_weight: α, the weight of the LM's log-probability in the fused score.
       lm_bonus: β, added to the fused score per decoded character (offsets the LM's preference
         for short transcripts).
@@ -59,6 +61,7 @@ class DecodeParams:
     batch_size: int = 32
     seed: int = 0
     lm_path: str = ""
+    word_lm_path: str = ""
     lm_weight: float = 0.0
     lm_bonus: float = 0.0
 
@@ -75,7 +78,8 @@ class DecodeParams:
             problems.append("top_k only applies to sampling; set temperature > 0")
         if not self.lm_path:
             problems += [f"{name}={getattr(self, name)} needs lm_path"
-                         for name in ("lm_weight", "lm_bonus") if getattr(self, name)]
+                         for name in ("word_lm_path", "lm_weight", "lm_bonus")
+                         if getattr(self, name)]
         elif self.beam_size == 1:
             problems.append("lm_path needs beam search (beam_size > 1)")
         if problems:

@@ -1,0 +1,185 @@
+"""A word n-gram language model (interpolated Witten–Bell) with an open vocabulary, fused into CTC
+beam search next to a character LM (`t2t.ctc_lm_decoding`).
+
+    lm = WordNgramLM.train(sentences, order=3)
+    lm.log_prob(("the", "cat"), "sat", spelling_log_prob=-12.0)  # natural log of p(sat | the cat)
+    lm.log_prob(("the", "cat"), WordNgramLM.END)                 # ... of the sentence ending there
+    lm.save("words.json"); WordNgramLM.load("words.json")
+
+A sentence of n words predicts n + 1 symbols: its words, then END; histories are padded with
+order − 1 START markers. For a history h and its suffix h' one word shorter,
+
+    p(w | h) = (count(h, w) + types(h) · p(w | h')) / (count(h) + types(h))
+
+(an unseen history falls back to p(w | h')), and the empty history interpolates with a spelling
+model instead of a uniform distribution, so that any word has a probability, seen or not:
+
+    p(w) = (count(w) + types · p_spell(w)) / (tokens + types)
+
+p_spell is given by the caller for each query (`spelling_log_prob`); in decoding it is the character
+LM's probability of the word's characters and the boundary after them, in their context. END is
+never spelled (p_spell(END) = 0). If p_spell sums to 1 over a set of words, p(· | h) sums to 1 over
+that set + END for every h.
+
+File format: JSON {"format": "t2t-word-ngram-lm", "version": 1, "order": int, "counts": {history:
+{word: count}}}, holding only the full-order counts (histories of order − 1 words, joined by
+spaces; START is written "<s>", END "</s>"): every lower-order count is a sum of them and is rebuilt
+on load.
+"""
+from __future__ import annotations
+
+import collections
+import functools
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+
+FORMAT = "t2t-word-ngram-lm"
+VERSION = 1
+_CACHE_SIZE = 1 << 18
+
+
+class WordNgramLM:
+    """An interpolated Witten–Bell word n-gram model over an open vocabulary (see the module
+    docstring). Build one with `train` or `load`."""
+
+    START = "<s>"   # pads the start of every sentence; never predicted
+    END = "</s>"    # ends every sentence
+
+    def __init__(self, order: int, counts: dict[str, dict[str, int]]):
+        """`counts`: full-order counts, {history of order − 1 words joined by spaces: {word: count
+        ≥ 1}}. Use `train` or `load` rather than calling this directly."""
+        if order < 1:
+            raise ValueError(f"WordNgramLM: order must be >= 1, got {order}")
+        self.order = order
+        self._counts = counts
+        # Every history of 0..order − 1 words seen in training → {next word: count}.
+        followers: dict[tuple[str, ...], collections.Counter] = collections.defaultdict(
+            collections.Counter)
+        for history, words in counts.items():
+            history_words = tuple(history.split(" ")) if order > 1 else ()
+            for length in range(len(history_words) + 1):
+                followers[history_words[len(history_words) - length:]].update(words)
+        self._followers = {history: dict(words) for history, words in followers.items()}
+        # history → (count(h), types(h)): the Witten–Bell denominators.
+        self._totals = {history: (sum(words.values()), len(words))
+                        for history, words in self._followers.items()}
+        self._seen_probability = functools.lru_cache(maxsize=_CACHE_SIZE)(
+            self._compute_seen_probability)
+
+    # -- building
+    @classmethod
+    def train(cls, sentences: Iterable[str], order: int = 3) -> WordNgramLM:
+        """Counts the n-grams of `sentences` (normalized text, words separated by single spaces).
+
+        Raises ValueError if there are no sentences or the order is < 1.
+        """
+        if order < 1:
+            raise ValueError(f"WordNgramLM: order must be >= 1, got {order}")
+        counts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+        number = 0
+        for number, sentence in enumerate(sentences, 1):
+            padded = [cls.START] * (order - 1) + sentence.split() + [cls.END]
+            for position in range(order - 1, len(padded)):
+                counts[" ".join(padded[position - order + 1:position])][padded[position]] += 1
+        if not number:
+            raise ValueError("WordNgramLM.train: no sentences")
+        return cls(order, {history: dict(words) for history, words in counts.items()})
+
+    # -- probabilities
+    def log_prob(self, history: Sequence[str], word: str,
+                 spelling_log_prob: float = -math.inf) -> float:
+        """Natural log of p(word | history), `history` being the sentence's words so far (only the
+        last order − 1 matter) and `spelling_log_prob` the log of p_spell(word) (ignored for END).
+        """
+        key = self._key(history)
+        seen, novelty = self._seen_probability(key, word)
+        spelled = novelty * math.exp(spelling_log_prob) if word != self.END else 0.0
+        total = seen + spelled
+        return math.log(total) if total > 0 else -math.inf
+
+    def _key(self, history: Sequence[str]) -> tuple[str, ...]:
+        """The last order − 1 words of the START-padded history."""
+        if self.order == 1:
+            return ()
+        return tuple([self.START] * (self.order - 1) + list(history))[1 - self.order:]
+
+    def _compute_seen_probability(self, key: tuple[str, ...], word: str) -> tuple[float, float]:
+        """p(word | key) = seen + novelty · p_spell(word): the counts' part and the weight the
+        interpolation gives to the spelling model."""
+        tokens, types = self._totals[()]
+        seen = self._followers[()].get(word, 0) / (tokens + types)
+        novelty = types / (tokens + types)
+        for length in range(1, len(key) + 1):
+            history = key[len(key) - length:]
+            followers = self._followers.get(history)
+            if not followers:
+                continue
+            count, types = self._totals[history]
+            scale = types / (count + types)
+            seen = followers.get(word, 0) / (count + types) + scale * seen
+            novelty *= scale
+        return seen, novelty
+
+    def sentence_log_prob(self, text: str, spelling_log_prob) -> float:
+        """Natural log of p(text's words, then END); `spelling_log_prob(words_before, word)` gives
+        log p_spell of each word."""
+        words = text.split()
+        return sum(self.log_prob(words[:i], word, spelling_log_prob(words[:i], word))
+                   for i, word in enumerate(words)) + self.log_prob(words, self.END)
+
+    # -- files
+    def save(self, path: str) -> None:
+        """Writes the model as JSON (see the module docstring), atomically."""
+        data = {"format": FORMAT, "version": VERSION, "order": self.order, "counts": self._counts}
+        directory = os.path.dirname(os.path.abspath(path))
+        with tempfile.NamedTemporaryFile("w", dir=directory, delete=False, encoding="utf-8",
+                                         prefix=f".{os.path.basename(path)}.") as file:
+            json.dump(data, file, separators=(",", ":"), sort_keys=True)
+        os.replace(file.name, path)
+
+    @classmethod
+    def load(cls, path: str) -> WordNgramLM:
+        """Reads a file written by `save`.
+
+        Raises FileNotFoundError if it is missing, ValueError naming the file if it is not such a
+        model or has another version.
+        """
+        path = os.path.expanduser(path)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"word LM {path}: no such file")
+        try:
+            with open(path, encoding="utf-8") as file:
+                data = json.load(file)
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ValueError(f"{path} is not a word LM written by t2t-word-lm "
+                             f"(not JSON: {error})") from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ValueError(f"{path} is not a word LM written by t2t-word-lm (no "
+                             f"\"format\": {FORMAT!r})")
+        if data.get("version") != VERSION:
+            raise ValueError(f"{path}: word LM version {data.get('version')!r}, but this t2t "
+                             f"reads version {VERSION}; retrain it with t2t-word-lm")
+        problem = _format_problem(data)
+        if problem:
+            raise ValueError(f"{path}: malformed word LM: {problem}")
+        return cls(data["order"], data["counts"])
+
+
+def _format_problem(data: dict) -> str:
+    """What is wrong with a loaded file's order and counts ("" if nothing)."""
+    order, counts = data.get("order"), data.get("counts")
+    if not isinstance(order, int) or order < 1:
+        return f"order {order!r} is not an integer >= 1"
+    if not isinstance(counts, dict) or not counts:
+        return "\"counts\" must be a non-empty object"
+    for history, followers in counts.items():
+        if len(history.split(" ")) != max(order - 1, 1) or (order == 1 and history):
+            return f"history {history!r} is not {order - 1} words"
+        if not isinstance(followers, dict) or not all(
+                word and " " not in word and word != WordNgramLM.START
+                and isinstance(count, int) and count > 0 for word, count in followers.items()):
+            return f"the counts after {history!r} are not {{word: positive integer}}"
+    return ""
