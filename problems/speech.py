@@ -203,8 +203,8 @@ class SpeechEspeakEn(SpeechProblem):
                 raise ValueError(f"{name} {voice!r} must not be one of the train_voices "
                                  f"{list(train_voices)}: dev and test are spoken by unseen voices")
         if dev_voice == test_voice:
-            raise ValueError(f"dev_voice and test_voice are both {dev_voice!r}: choices made on dev "
-                             f"must not see the test voice")
+            raise ValueError(f"dev_voice and test_voice are both {dev_voice!r}: choices made on "
+                             f"dev must not see the test voice")
         counts = {"num_train_sentences": num_train_sentences,
                   "num_dev_sentences": num_dev_sentences, "num_test_sentences": num_test_sentences}
         negative = [f"{name}={count}" for name, count in counts.items() if count < 0]
