@@ -123,13 +123,6 @@ class WordNgramLM:
             novelty *= scale
         return seen, novelty
 
-    def sentence_log_prob(self, text: str, spelling_log_prob) -> float:
-        """Natural log of p(text's words, then END); `spelling_log_prob(words_before, word)` gives
-        log p_spell of each word."""
-        words = text.split()
-        return sum(self.log_prob(words[:i], word, spelling_log_prob(words[:i], word))
-                   for i, word in enumerate(words)) + self.log_prob(words, self.END)
-
     # -- files
     def save(self, path: str) -> None:
         """Writes the model as JSON (see the module docstring), atomically."""
