@@ -1,5 +1,5 @@
-"""Chooses the character-LM fusion weights of a CTC run on a dev split: WER for every
-(lm_weight, lm_bonus) pair of a grid.
+"""Chooses the LM fusion weights of a CTC run on a dev split: WER for every (lm_weight, lm_bonus)
+pair of a grid, with a character LM and optionally a word LM.
 
     python benchmarks/tune_lm.py --output_dir=RUN --lm=LM.json [--word_lm=WORDS.json] \
         --split=dev --lm_weights=0.25,0.5,1 --lm_bonuses=0,1,2
@@ -7,9 +7,8 @@
 The network runs once over the split; each grid point only reruns the prefix beam search
 (`t2t.ctc_lm_decoding`) over the saved log-probabilities, which is what
 `t2t-decoder --decode_hparams="beam_size=B,lm_path=LM,lm_weight=A,lm_bonus=B"` computes (with
-`word_lm_path=WORDS` for --word_lm). Prints a
-Markdown table (WER and CER in %) and the best pair. Tune on dev; report test with the pair chosen
-here.
+`word_lm_path=WORDS` for --word_lm). Prints a Markdown table (WER and CER in %) and the best
+pair. Tune on dev; report test with the pair chosen here.
 """
 from __future__ import annotations
 

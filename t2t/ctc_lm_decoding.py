@@ -1,5 +1,6 @@
-"""CTC prefix beam search with shallow fusion of a character language model (DeepSpeech2, Amodei et
-al. 2016, section 7): the best transcript y of one utterance under
+"""CTC prefix beam search with shallow fusion of a character language model, optionally with a word
+language model on top (DeepSpeech2, Amodei et al. 2016, section 7): the best transcript y of one
+utterance under
 
     Q(y) = log p_ctc(y | x) + α · log p_lm(y) + β · |y|
 
