@@ -18,10 +18,10 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 
 from absl import logging
 
+from t2t import atomic_files
 from t2t.data_gen import fortunes
 
 MIN_WORDS = 3
@@ -123,16 +123,6 @@ def _translate_batch(batch: list[str], pair: str) -> list[str]:
 
 
 def _write_tsv_atomically(path: str, sources: list[str], targets: list[str]) -> None:
-    """Writes "source<TAB>target" lines to a hidden temporary file, then renames it to `path`."""
-    directory = os.path.dirname(path)
-    os.makedirs(directory, exist_ok=True)
-    descriptor, temp_path = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.incomplete-",
-                                             dir=directory)
-    try:
-        with open(descriptor, "w", encoding="utf-8") as file:
-            for source, target in zip(sources, targets, strict=True):
-                file.write(f"{source}\t{target}\n")
-        os.replace(temp_path, path)
-    except BaseException:
-        os.remove(temp_path)
-        raise
+    """Writes "source<TAB>target" lines to `path`, atomically."""
+    atomic_files.write_text(path, "".join(f"{source}\t{target}\n"
+                                          for source, target in zip(sources, targets, strict=True)))

@@ -17,14 +17,13 @@ utterances, since no alignment can produce their transcripts.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import struct
 import subprocess
-import tempfile
-from typing import Callable
 
 import numpy as np
+
+from t2t import atomic_files
 
 SAMPLE_RATE = 16_000  # Hz
 _PCM = 1
@@ -118,7 +117,9 @@ def write_wav(path: str, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) ->
     header = (b"RIFF" + struct.pack("<I", 36 + len(body)) + b"WAVE" + b"fmt " +
               struct.pack("<IHHIIHH", 16, _PCM, 1, sample_rate, sample_rate * 2, 2, 16) +
               b"data" + struct.pack("<I", len(body)))
-    _write_atomically(path, lambda temp_path: _write_bytes(temp_path, header + body))
+    with atomic_files.temporary_beside(path) as temp_path:
+        with open(temp_path, "wb") as file:
+            file.write(header + body)
 
 
 def convert_to_16k_mono(source: str, destination: str) -> None:
@@ -131,35 +132,10 @@ def convert_to_16k_mono(source: str, destination: str) -> None:
       WavError: if sox cannot read or convert `source` (its message included).
     """
     sox = require_program("sox", "sox")
-
-    def convert(temp_path: str) -> None:
+    with atomic_files.temporary_beside(destination) as temp_path:
         result = subprocess.run(
             [sox, "-V1", "-R", source, "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", "-e", "signed",
              "-t", "wav", temp_path], capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise WavError(f"{source}: sox could not convert it to {_EXPECTED}: "
                            f"{result.stderr.strip()}")
-
-    _write_atomically(destination, convert)
-
-
-def _write_bytes(path: str, data: bytes) -> None:
-    with open(path, "wb") as file:
-        file.write(data)
-
-
-def _write_atomically(path: str, write: Callable[[str], None]) -> None:
-    """Calls write(temp_path) on a hidden temporary next to `path`, then renames it into place;
-    on any error the temporary is removed and `path` is untouched."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    handle, temp_path = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.",
-                                         suffix=".incomplete")
-    os.close(handle)
-    try:
-        write(temp_path)
-        os.replace(temp_path, path)
-    except BaseException:
-        if os.path.exists(temp_path):
-            os.remove(temp_path)
-        raise

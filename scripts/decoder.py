@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from typing import TextIO
 
 import tensorflow as tf
 from absl import app, flags, logging
 
-from t2t import decoding, inference, run_dir
+from t2t import atomic_files, decoding, inference, run_dir
 from t2t.scripts import common
 
 flags.DEFINE_string("output_dir", "", "The training run's directory (config.gin, checkpoints).")
@@ -126,11 +125,7 @@ def _write_lines(lines: list[str], path: str) -> None:
     if not path:
         sys.stdout.write("".join(f"{line}\n" for line in lines))
         return
-    directory = os.path.dirname(os.path.abspath(path))
-    with tempfile.NamedTemporaryFile("w", dir=directory, delete=False, encoding="utf-8",
-                                     prefix=f".{os.path.basename(path)}.") as file:
-        file.writelines(f"{line}\n" for line in lines)
-    os.replace(file.name, path)
+    atomic_files.write_text(path, "".join(f"{line}\n" for line in lines))
 
 
 def run() -> None:

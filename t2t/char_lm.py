@@ -32,11 +32,11 @@ import collections
 import functools
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 
 import numpy as np
 
+from t2t import atomic_files
 from t2t.data_gen import transcripts
 
 FORMAT = "t2t-char-ngram-lm"
@@ -149,11 +149,7 @@ class CharNgramLM:
         """Writes the model as JSON (see the module docstring), atomically."""
         data = {"format": FORMAT, "version": VERSION, "order": self.order,
                 "alphabet": self.alphabet, "counts": self._counts}
-        directory = os.path.dirname(os.path.abspath(path))
-        with tempfile.NamedTemporaryFile("w", dir=directory, delete=False, encoding="utf-8",
-                                         prefix=f".{os.path.basename(path)}.") as file:
-            json.dump(data, file, separators=(",", ":"), sort_keys=True)
-        os.replace(file.name, path)
+        atomic_files.write_text(path, json.dumps(data, separators=(",", ":"), sort_keys=True))
 
     @classmethod
     def load(cls, path: str) -> CharNgramLM:

@@ -19,12 +19,11 @@ import ast
 import difflib
 import os
 import pathlib
-import tempfile
 from typing import Any, Sequence
 
 import gin
 
-from t2t import registry
+from t2t import atomic_files, registry
 
 CONFIG_FILE = "config.gin"
 
@@ -147,12 +146,8 @@ def write_config(output_dir: str, problem: str, model: str, data_dir: str) -> st
     atomically. The decoder finds the problem's vocabularies through `data_dir`."""
     bind_run_macros(problem, model, data_dir)
     text = gin.config_str()
-    os.makedirs(output_dir, exist_ok=True)
     path = os.path.join(output_dir, CONFIG_FILE)
-    with tempfile.NamedTemporaryFile("w", dir=output_dir, prefix=f".{CONFIG_FILE}.",
-                                     delete=False, encoding="utf-8") as file:
-        file.write(text)
-    os.replace(file.name, path)
+    atomic_files.write_text(path, text)
     return path
 
 

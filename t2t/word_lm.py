@@ -33,8 +33,9 @@ import functools
 import json
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
+
+from t2t import atomic_files
 
 FORMAT = "t2t-word-ngram-lm"
 VERSION = 1
@@ -127,11 +128,7 @@ class WordNgramLM:
     def save(self, path: str) -> None:
         """Writes the model as JSON (see the module docstring), atomically."""
         data = {"format": FORMAT, "version": VERSION, "order": self.order, "counts": self._counts}
-        directory = os.path.dirname(os.path.abspath(path))
-        with tempfile.NamedTemporaryFile("w", dir=directory, delete=False, encoding="utf-8",
-                                         prefix=f".{os.path.basename(path)}.") as file:
-            json.dump(data, file, separators=(",", ":"), sort_keys=True)
-        os.replace(file.name, path)
+        atomic_files.write_text(path, json.dumps(data, separators=(",", ":"), sort_keys=True))
 
     @classmethod
     def load(cls, path: str) -> WordNgramLM:
