@@ -30,13 +30,12 @@ from __future__ import annotations
 
 import collections
 import functools
-import json
 import os
 from collections.abc import Iterable
 
 import numpy as np
 
-from t2t import atomic_files
+from t2t import json_files
 from t2t.data_gen import transcripts
 
 FORMAT = "t2t-char-ngram-lm"
@@ -147,9 +146,8 @@ class CharNgramLM:
     # -- files
     def save(self, path: str) -> None:
         """Writes the model as JSON (see the module docstring), atomically."""
-        data = {"format": FORMAT, "version": VERSION, "order": self.order,
-                "alphabet": self.alphabet, "counts": self._counts}
-        atomic_files.write_text(path, json.dumps(data, separators=(",", ":"), sort_keys=True))
+        json_files.write(path, FORMAT, VERSION,
+                         {"order": self.order, "alphabet": self.alphabet, "counts": self._counts})
 
     @classmethod
     def load(cls, path: str) -> CharNgramLM:
@@ -158,24 +156,10 @@ class CharNgramLM:
         Raises FileNotFoundError if it is missing, ValueError naming the file if it is not such a
         model or has another version.
         """
-        path = os.path.expanduser(path)
-        if not os.path.isfile(path):
-            raise FileNotFoundError(f"character LM {path}: no such file")
-        try:
-            with open(path, encoding="utf-8") as file:
-                data = json.load(file)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ValueError(f"{path} is not a character LM written by t2t-char-lm "
-                             f"(not JSON: {error})") from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise ValueError(f"{path} is not a character LM written by t2t-char-lm (no "
-                             f"\"format\": {FORMAT!r})")
-        if data.get("version") != VERSION:
-            raise ValueError(f"{path}: character LM version {data.get('version')!r}, but this t2t "
-                             f"reads version {VERSION}; retrain it with t2t-char-lm")
+        data = json_files.read(path, FORMAT, VERSION, "character LM", "t2t-char-lm")
         problem = _format_problem(data)
         if problem:
-            raise ValueError(f"{path}: malformed character LM: {problem}")
+            raise ValueError(f"{os.path.expanduser(path)}: malformed character LM: {problem}")
         return cls(data["order"], data["alphabet"], data["counts"])
 
 

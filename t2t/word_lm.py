@@ -30,12 +30,11 @@ from __future__ import annotations
 
 import collections
 import functools
-import json
 import math
 import os
 from collections.abc import Iterable, Sequence
 
-from t2t import atomic_files
+from t2t import json_files
 
 FORMAT = "t2t-word-ngram-lm"
 VERSION = 1
@@ -127,8 +126,7 @@ class WordNgramLM:
     # -- files
     def save(self, path: str) -> None:
         """Writes the model as JSON (see the module docstring), atomically."""
-        data = {"format": FORMAT, "version": VERSION, "order": self.order, "counts": self._counts}
-        atomic_files.write_text(path, json.dumps(data, separators=(",", ":"), sort_keys=True))
+        json_files.write(path, FORMAT, VERSION, {"order": self.order, "counts": self._counts})
 
     @classmethod
     def load(cls, path: str) -> WordNgramLM:
@@ -137,24 +135,10 @@ class WordNgramLM:
         Raises FileNotFoundError if it is missing, ValueError naming the file if it is not such a
         model or has another version.
         """
-        path = os.path.expanduser(path)
-        if not os.path.isfile(path):
-            raise FileNotFoundError(f"word LM {path}: no such file")
-        try:
-            with open(path, encoding="utf-8") as file:
-                data = json.load(file)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ValueError(f"{path} is not a word LM written by t2t-word-lm "
-                             f"(not JSON: {error})") from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise ValueError(f"{path} is not a word LM written by t2t-word-lm (no "
-                             f"\"format\": {FORMAT!r})")
-        if data.get("version") != VERSION:
-            raise ValueError(f"{path}: word LM version {data.get('version')!r}, but this t2t "
-                             f"reads version {VERSION}; retrain it with t2t-word-lm")
+        data = json_files.read(path, FORMAT, VERSION, "word LM", "t2t-word-lm")
         problem = _format_problem(data)
         if problem:
-            raise ValueError(f"{path}: malformed word LM: {problem}")
+            raise ValueError(f"{os.path.expanduser(path)}: malformed word LM: {problem}")
         return cls(data["order"], data["counts"])
 
 
