@@ -1,6 +1,7 @@
 """Speech synthesized with espeak-ng, cached as 16 kHz mono 16-bit wav files.
 
     request = Utterance("the cat sat", voice="en-gb", words_per_minute=160)
+    request = Utterance("the cat sat", voice="en-gb+f3", words_per_minute=160)  # with a variant
     paths = synthesize_all([request, ...], cache_dir)       # one wav path per request, in order
 
 espeak-ng (Debian package `espeak-ng`) speaks the text at 22,050 Hz; sox (package `sox`) resamples
@@ -25,7 +26,8 @@ from t2t.data_gen import audio
 
 @dataclasses.dataclass(frozen=True)
 class Utterance:
-    """What to say, with which espeak-ng voice (`espeak-ng --voices=en`) and how fast."""
+    """What to say, with which espeak-ng voice (`espeak-ng --voices=en`, optionally followed by
+    `+variant`, one of `espeak-ng --voices=variant`: other formants, pitch, roughness) and how fast."""
     text: str
     voice: str
     words_per_minute: int
@@ -42,10 +44,13 @@ def synthesize_all(utterances: Sequence[Utterance], cache_dir: str,
 
     Raises:
       FileNotFoundError: naming the Debian package, if espeak-ng or sox is not installed.
+      ValueError: if a voice names a variant espeak-ng does not have (it would silently speak
+        with its default variant instead).
       RuntimeError: if espeak-ng fails on an utterance (its voice, speed, text and error).
     """
     espeak = audio.require_program("espeak-ng", "espeak-ng")
     audio.require_program("sox", "sox")
+    _check_variants(espeak, {utterance.voice for utterance in utterances})
     os.makedirs(cache_dir, exist_ok=True)
     paths = [os.path.join(cache_dir, utterance.file_name()) for utterance in utterances]
     missing = [(utterance, path) for utterance, path in zip(utterances, paths)
@@ -54,6 +59,21 @@ def synthesize_all(utterances: Sequence[Utterance], cache_dir: str,
         for _ in pool.map(lambda job: _synthesize(espeak, *job), missing):
             pass
     return paths
+
+
+def _check_variants(espeak: str, voices: set[str]) -> None:
+    """Raises ValueError if a "voice+variant" names a variant `espeak-ng --voices=variant` lacks."""
+    wanted = {voice.partition("+")[2]: voice for voice in voices if "+" in voice}
+    if not wanted:
+        return
+    listing = subprocess.run([espeak, "--voices=variant"], capture_output=True, text=True,
+                             check=True).stdout.splitlines()[1:]
+    known = {row.split()[4].removeprefix("!v/") for row in listing if len(row.split()) > 4}
+    unknown = sorted(variant for variant in wanted if variant not in known)
+    if unknown:
+        raise ValueError(f"espeak-ng has no voice variant {unknown[0]!r} (voice "
+                         f"{wanted[unknown[0]]!r}); `espeak-ng --voices=variant` lists them, "
+                         f"e.g. {sorted(known)[:5]}")
 
 
 def _synthesize(espeak: str, utterance: Utterance, path: str) -> None:

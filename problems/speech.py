@@ -180,9 +180,11 @@ class SpeechEspeakEn(SpeechProblem):
     voices of `train_voices`, dev sentences once by `dev_voice` and test sentences once by
     `test_voice`: two different accents that training never hears, so choices made on dev (e.g.
     augmentation for unseen voices) are made on an unseen voice too, without looking at the test
-    voice. Each utterance's speed is drawn from
-    `words_per_minute`; choices are seeded by the sentence, so the corpus is the same on every
-    machine. Wavs are cached in <tmp_dir>/espeak_wavs.
+    voice. Each utterance's speed is drawn from `words_per_minute`, and each train utterance's
+    espeak-ng variant (other formant frequencies, pitch and roughness: `espeak-ng --voices=variant`)
+    from `train_variants` ("" is the voice's own, which dev and test use), so that training hears
+    each accent's vowels at more than one place. Choices are seeded by the sentence, so the corpus
+    is the same on every machine. Wavs are cached in <tmp_dir>/espeak_wavs.
 
     Args:
       min_words, max_words: sentence lengths kept, in words.
@@ -196,7 +198,8 @@ class SpeechEspeakEn(SpeechProblem):
                                                 "en-029", "en-gb-x-gbcwmd"),
                  dev_voice: str = "en-us-nyc", test_voice: str = "en-gb-x-gbclan",
                  train_utterances_per_sentence: int = 2,
-                 words_per_minute: Sequence[int] = (140, 175, 210), deltas: bool = False):
+                 words_per_minute: Sequence[int] = (140, 175, 210),
+                 train_variants: Sequence[str] = ("",), deltas: bool = False):
         super().__init__(deltas)
         for name, voice in (("dev_voice", dev_voice), ("test_voice", test_voice)):
             if voice in train_voices:
@@ -221,6 +224,9 @@ class SpeechEspeakEn(SpeechProblem):
                                                               test_voice)
         self.train_utterances_per_sentence = train_utterances_per_sentence
         self.words_per_minute = list(words_per_minute)
+        if not train_variants:
+            raise ValueError('train_variants is empty: ("",) is the voices\' own variant')
+        self.train_variants = list(train_variants)
 
     def num_shards(self, split: str) -> int:
         return 4 if split == "train" else 1
@@ -248,8 +254,17 @@ class SpeechEspeakEn(SpeechProblem):
                 voices = rng.sample(self.train_voices, self.train_utterances_per_sentence)
             else:
                 voices = [self.dev_voice if split == "dev" else self.test_voice]
-            requests += [espeak.Utterance(sentence, voice, rng.choice(self.words_per_minute))
-                         for voice in voices]
+            # Variants have their own generator so that adding some changes nothing else.
+            variant_rng = random.Random(f"variant|{sentence}")
+            for voice in voices:
+                words_per_minute = rng.choice(self.words_per_minute)
+                variant = variant_rng.choice(self.train_variants) if split == "train" else ""
+                requests.append(espeak.Utterance(
+                    sentence, f"{voice}+{variant}" if variant else voice, words_per_minute))
+        if split == "train":
+            # Shards are written round-robin and read back with only a small shuffle buffer: in
+            # sentence order, a batch would often hold one sentence in several voices.
+            random.Random("train order").shuffle(requests)
         return requests
 
     def language_model_text(self, data_dir: str) -> Iterator[str]:

@@ -71,6 +71,39 @@ def test_dev_and_test_are_each_spoken_by_a_voice_training_never_hears():
         SpeechEspeakEn(dev_voice="en-gb-x-gbclan")
 
 
+def test_every_train_voice_speaks_each_sentence_in_a_spread_out_order():
+    problem = SpeechEspeakEn(num_train_sentences=50, train_utterances_per_sentence=6)
+    train = problem.requests("train")
+    assert len(train) == 300
+    voices_of_sentence = {}
+    for request in train:
+        voices_of_sentence.setdefault(request.text, []).append(request.voice)
+    assert len(voices_of_sentence) == 50
+    assert all(sorted(voices) == sorted(problem.train_voices)
+               for voices in voices_of_sentence.values())
+    # In sentence order 250 neighbours would share a sentence; shuffled, ~5 are expected.
+    neighbours_alike = sum(first.text == second.text for first, second in zip(train, train[1:]))
+    assert neighbours_alike < 20
+    assert problem.requests("train") == train  # the same order on every machine
+
+
+def test_train_variants_change_training_voices_only(tmp_path):
+    problem = SpeechEspeakEn(**SMALL_CORPUS, train_variants=("", "f3"))
+    train_voices = {request.voice for request in problem.requests("train")}
+    assert any(voice.endswith("+f3") for voice in train_voices)
+    assert any("+" not in voice for voice in train_voices)
+    assert {request.voice for request in problem.requests("dev")} == {"en-us-nyc"}
+    unchanged = SpeechEspeakEn(**SMALL_CORPUS).requests("train")
+    assert [(r.text, r.voice.partition("+")[0], r.words_per_minute)
+            for r in problem.requests("train")] == [
+        (r.text, r.voice, r.words_per_minute) for r in unchanged]
+    with pytest.raises(ValueError, match="no voice variant 'f33' \\(voice 'en-us\\+f33'\\)"):
+        espeak.synthesize_all([espeak.Utterance("hello", "en-us+f33", 175)], str(tmp_path))
+    assert not list(tmp_path.iterdir())
+    with pytest.raises(ValueError, match="train_variants is empty"):
+        SpeechEspeakEn(train_variants=())
+
+
 def test_zero_sentences_means_the_whole_split_and_negative_counts_are_errors():
     everything = SpeechEspeakEn(num_dev_sentences=0).sentences("dev")
     assert len(everything) > 500
