@@ -52,7 +52,6 @@ def main(argv: list[str]) -> None:
         sentences = training_sentences()
         lm = CharNgramLM.train(sentences, FLAGS.order, transcripts.ALPHABET)
         output = os.path.expanduser(FLAGS.output)
-        os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
         lm.save(output)
     characters = sum(map(len, sentences))
     log_prob = sum(map(lm.sentence_log_prob, sentences))

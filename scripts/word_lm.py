@@ -32,7 +32,6 @@ def main(argv: list[str]) -> None:
         sentences = char_lm.training_sentences()
         lm = WordNgramLM.train(sentences, FLAGS.order)
         output = os.path.expanduser(FLAGS.output)
-        os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
         lm.save(output)
     words = [word for sentence in sentences for word in sentence.split()]
     logging.info("%d-gram word LM on %d sentences, %d words (%d distinct); written to %s",

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import collections
 import functools
-import os
 from collections.abc import Iterable
 
 import numpy as np
@@ -156,10 +155,8 @@ class CharNgramLM:
         Raises FileNotFoundError if it is missing, ValueError naming the file if it is not such a
         model or has another version.
         """
-        data = json_files.read(path, FORMAT, VERSION, "character LM", "t2t-char-lm")
-        problem = _format_problem(data)
-        if problem:
-            raise ValueError(f"{os.path.expanduser(path)}: malformed character LM: {problem}")
+        data = json_files.read(path, FORMAT, VERSION, "character LM", "t2t-char-lm",
+                               check=_format_problem)
         return cls(data["order"], data["alphabet"], data["counts"])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from typing import Any
 
 from t2t import atomic_files
@@ -16,11 +17,13 @@ def write(path: str, file_format: str, version: int, fields: dict[str, Any]) -> 
     atomic_files.write_text(path, json.dumps(data, separators=(",", ":"), sort_keys=True))
 
 
-def read(path: str, file_format: str, version: int, what: str, tool: str) -> dict[str, Any]:
-    """The JSON object in `path` (~ expanded), checked to be `file_format` at `version`.
+def read(path: str, file_format: str, version: int, what: str, tool: str,
+         check: Callable[[dict[str, Any]], str]) -> dict[str, Any]:
+    """The JSON object in `path` (~ expanded), checked to be `file_format` at `version` and then
+    by `check`, which says what is wrong with the object's fields ("" if nothing).
 
     Raises FileNotFoundError if there is no such file, ValueError naming the file if it is not JSON,
-    not `file_format` (`what`, written by `tool`) or another version.
+    not `file_format` (`what`, written by `tool`), another version or malformed.
     """
     path = os.path.expanduser(path)
     if not os.path.isfile(path):
@@ -36,4 +39,7 @@ def read(path: str, file_format: str, version: int, what: str, tool: str) -> dic
     if data.get("version") != version:
         raise ValueError(f"{path}: {what} version {data.get('version')!r}, but this t2t reads "
                          f"version {version}; retrain it with {tool}")
+    problem = check(data)
+    if problem:
+        raise ValueError(f"{path}: malformed {what}: {problem}")
     return data

@@ -31,7 +31,6 @@ from __future__ import annotations
 import collections
 import functools
 import math
-import os
 from collections.abc import Iterable, Sequence
 
 from t2t import json_files
@@ -135,10 +134,8 @@ class WordNgramLM:
         Raises FileNotFoundError if it is missing, ValueError naming the file if it is not such a
         model or has another version.
         """
-        data = json_files.read(path, FORMAT, VERSION, "word LM", "t2t-word-lm")
-        problem = _format_problem(data)
-        if problem:
-            raise ValueError(f"{os.path.expanduser(path)}: malformed word LM: {problem}")
+        data = json_files.read(path, FORMAT, VERSION, "word LM", "t2t-word-lm",
+                               check=_format_problem)
         return cls(data["order"], data["counts"])
 
 
