@@ -1,7 +1,8 @@
 """Chooses the LM fusion weights of a CTC run on a dev split: WER for every (lm_weight, lm_bonus)
-pair of a grid, with a character LM and optionally a word LM.
+pair of a grid, with a character LM and optionally word LMs (several, comma-separated, are each
+tried with every pair, e.g. to compare lexicons).
 
-    python benchmarks/tune_lm.py --output_dir=RUN --lm=LM.json [--word_lm=WORDS.json] \
+    python benchmarks/tune_lm.py --output_dir=RUN --lm=LM.json [--word_lm=WORDS.json,...] \
         --split=dev --lm_weights=0.25,0.5,1 --lm_bonuses=0,1,2
 
 The network runs once over the split; each grid point only reruns the prefix beam search
@@ -51,7 +52,8 @@ def main() -> None:
     parser.add_argument("--output_dir", required=True)
     parser.add_argument("--checkpoint_path", default="", help="default: the latest")
     parser.add_argument("--lm", required=True, help="a character LM written by t2t-char-lm")
-    parser.add_argument("--word_lm", default="", help="a word LM written by t2t-word-lm")
+    parser.add_argument("--word_lm", default="",
+                        help="word LMs written by t2t-word-lm, comma-separated")
     parser.add_argument("--split", default="dev")
     parser.add_argument("--beam_size", type=int, default=16)
     parser.add_argument("--lm_weights", default="0,0.25,0.5,0.75,1")
@@ -65,24 +67,26 @@ def main() -> None:
     tf.train.Checkpoint(model=run.model).read(checkpoint).expect_partial()
     log_probs, references = frame_log_probs(run, args.split, args.batch_size, args.max_examples)
     lm = CharNgramLM.load(args.lm)
-    word_lm = WordNgramLM.load(args.word_lm) if args.word_lm else None
+    word_lms = {path: WordNgramLM.load(path) for path in args.word_lm.split(",") if path} or {
+        "": None}
     id_to_char = lm_characters(lm)
     print(f"{checkpoint}, {args.split}: {len(references)} utterances, beam {args.beam_size}\n")
-    print("| lm_weight | lm_bonus | WER % | CER % |\n|---|---|---|---|")
+    print("| word LM | lm_weight | lm_bonus | WER % | CER % |\n|---|---|---|---|---|")
     results = []
-    for weight, bonus in itertools.product(map(float, args.lm_weights.split(",")),
-                                           map(float, args.lm_bonuses.split(","))):
+    for (path, word_lm), weight, bonus in itertools.product(
+            word_lms.items(), map(float, args.lm_weights.split(",")),
+            map(float, args.lm_bonuses.split(","))):
         hypotheses = [run.problem.decode_targets(ctc_prefix_beam_search(
             utterance, BLANK_ID, id_to_char, lm, weight, bonus, args.beam_size,
             word_lm=word_lm).ids)
             for utterance in log_probs]
         word_errors = wer.word_error_rate(hypotheses, references)
-        results.append((word_errors, weight, bonus))
-        print(f"| {weight:g} | {bonus:g} | {100 * word_errors:.1f} "
+        results.append((word_errors, weight, bonus, path))
+        print(f"| {path or '-'} | {weight:g} | {bonus:g} | {100 * word_errors:.1f} "
               f"| {100 * wer.character_error_rate(hypotheses, references):.1f} |", flush=True)
     best = min(results)
-    print(f"\nbest on {args.split}: lm_weight={best[1]:g},lm_bonus={best[2]:g} "
-          f"(WER {100 * best[0]:.1f} %)")
+    print(f"\nbest on {args.split}: {f'word LM {best[3]}, ' if best[3] else ''}"
+          f"lm_weight={best[1]:g},lm_bonus={best[2]:g} (WER {100 * best[0]:.1f} %)")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,12 @@ word_lm_path=/abs/lm/espeak_words3.json,lm_weight=0.75,lm_bonus=1"
 
 Takes the same flags and text as t2t-char-lm (the problem's language-model text and/or a file of
 normalized sentences, each distinct sentence counted once); --order counts words (default 3).
-Logs the number of sentences, words and distinct words.
+--lexicon adds a word list, one word per line (e.g. /usr/share/dict/american-english, Debian's
+`wamerican`, which scripts/install.sh installs), whose words each get the unigram pseudo-count
+--lexicon_count (`t2t.word_lm`): entries are normalized like transcripts (lower case; curly quotes
+straightened), and those that are not one word of the alphabet afterwards (non-ASCII letters,
+digits, symbols, several words) are left out and counted in the log. Logs the number of sentences,
+words and distinct words.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ import sys
 
 from absl import app, flags, logging
 
+from t2t.data_gen import transcripts
 from t2t.scripts import char_lm, common
 from t2t.word_lm import WordNgramLM
 
@@ -30,17 +36,54 @@ def main(argv: list[str]) -> None:
         return
     with common.user_errors_as_usage():
         sentences = char_lm.training_sentences()
-        lm = WordNgramLM.train(sentences, FLAGS.order)
+        lexicon = []
+        if FLAGS.lexicon:
+            lexicon, left_out = read_word_list(os.path.expanduser(FLAGS.lexicon))
+            logging.info("--lexicon=%s: %d words; %d entries left out (not one word of the "
+                         "alphabet once normalized)", FLAGS.lexicon, len(lexicon), left_out)
+        lm = WordNgramLM.train(sentences, FLAGS.order, lexicon,
+                             FLAGS.lexicon_count if lexicon else 0.0)
         output = os.path.expanduser(FLAGS.output)
         lm.save(output)
     words = [word for sentence in sentences for word in sentence.split()]
-    logging.info("%d-gram word LM on %d sentences, %d words (%d distinct); written to %s",
-                 FLAGS.order, len(sentences), len(words), len(set(words)), output)
+    logging.info("%d-gram word LM on %d sentences, %d words (%d distinct), lexicon of %d words "
+                 "(pseudo-count %g); written to %s", FLAGS.order, len(sentences), len(words),
+                 len(set(words)), len(lm.lexicon), lm.lexicon_count, output)
+
+
+def read_word_list(path: str) -> tuple[list[str], int]:
+    """The distinct words of a word list (one entry per line), normalized like transcripts, and
+    the number of non-blank entries left out for not being one word of the alphabet.
+
+    Raises FileNotFoundError naming --lexicon if there is no such file, ValueError if no entry is
+    left.
+    """
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"--lexicon={path}: no such file")
+    words, left_out = {}, 0
+    with open(path, encoding="utf-8", errors="replace") as file:
+        for line in file:
+            if not line.strip():
+                continue
+            word, _ = transcripts.normalize(line.strip())
+            if word is None or " " in word:
+                left_out += 1
+            else:
+                words[word] = None
+    if not words:
+        raise ValueError(f"--lexicon={path}: no entry is a word of the alphabet "
+                         f"{transcripts.ALPHABET!r} (one word per line expected)")
+    return list(words), left_out
 
 
 def run() -> None:
     """Console-script entry point of `t2t-word-lm`."""
     char_lm.define_flags(default_order=3, unit="words")
+    flags.DEFINE_string("lexicon", "", "A word list, one word per line (e.g. "
+                        "/usr/share/dict/american-english): words it knows are likelier than "
+                        "other unseen spellings.")
+    flags.DEFINE_float("lexicon_count", 0.5, "The unigram pseudo-count of each --lexicon word.",
+                       lower_bound=0.0)
     logging.set_verbosity(logging.INFO)
     app.run(main, argv=sys.argv)
 

@@ -1,7 +1,8 @@
-"""A word n-gram language model (interpolated Witten–Bell) with an open vocabulary, fused into CTC
-beam search next to a character LM (`t2t.ctc_lm_decoding`).
+"""A word n-gram language model (interpolated Witten–Bell) with an open vocabulary and an optional
+lexicon, fused into CTC beam search next to a character LM (`t2t.ctc_lm_decoding`).
 
     lm = WordNgramLM.train(sentences, order=3)
+    lm = WordNgramLM.train(sentences, order=3, lexicon=["aardvark", ...], lexicon_count=0.5)
     lm.log_prob(("the", "cat"), "sat", spelling_log_prob=-12.0)  # natural log of p(sat | the cat)
     lm.log_prob(("the", "cat"), WordNgramLM.END)                 # ... of the sentence ending there
     lm.save("words.json"); WordNgramLM.load("words.json")
@@ -14,17 +15,22 @@ order − 1 START markers. For a history h and its suffix h' one word shorter,
 (an unseen history falls back to p(w | h')), and the empty history interpolates with a spelling
 model instead of a uniform distribution, so that any word has a probability, seen or not:
 
-    p(w) = (count(w) + types · p_spell(w)) / (tokens + types)
+    p(w) = (count(w) + c · [w in L] + types · p_spell(w)) / (tokens + c · |L| + types)
+
+A lexicon L (e.g. a dictionary's word list) gives each of its words a pseudo-count c
+(`lexicon_count`) at this level only: a word the text never shows but the lexicon knows is then
+likelier than a spelling no one has written, while the text's n-grams keep deciding between words
+they have seen. Without a lexicon (c · |L| = 0) this is plain Witten–Bell.
 
 p_spell is given by the caller for each query (`spelling_log_prob`); in decoding it is the character
 LM's probability of the word's characters and the boundary after them, in their context. END is
 never spelled (p_spell(END) = 0). If p_spell sums to 1 over a set of words, p(· | h) sums to 1 over
 that set + END for every h.
 
-File format: JSON {"format": "t2t-word-ngram-lm", "version": 1, "order": int, "counts": {history:
-{word: count}}}, holding only the full-order counts (histories of order − 1 words, joined by
-spaces; START is written "<s>", END "</s>"): every lower-order count is a sum of them and is rebuilt
-on load.
+File format: JSON {"format": "t2t-word-ngram-lm", "version": 2, "order": int, "counts": {history:
+{word: count}}, "lexicon": [word, ...], "lexicon_count": float}, holding only the full-order counts
+(histories of order − 1 words, joined by spaces; START is written "<s>", END "</s>"): every
+lower-order count is a sum of them and is rebuilt on load.
 """
 from __future__ import annotations
 
@@ -36,7 +42,7 @@ from collections.abc import Iterable, Sequence
 from t2t import json_files
 
 FORMAT = "t2t-word-ngram-lm"
-VERSION = 1
+VERSION = 2  # 2 added the lexicon
 _CACHE_SIZE = 1 << 18
 
 
@@ -47,12 +53,19 @@ class WordNgramLM:
     START = "<s>"   # pads the start of every sentence; never predicted
     END = "</s>"    # ends every sentence
 
-    def __init__(self, order: int, counts: dict[str, dict[str, int]]):
+    def __init__(self, order: int, counts: dict[str, dict[str, int]],
+                 lexicon: Iterable[str] = (), lexicon_count: float = 0.0):
         """`counts`: full-order counts, {history of order − 1 words joined by spaces: {word: count
-        ≥ 1}}. Use `train` or `load` rather than calling this directly."""
+        ≥ 1}}; `lexicon`, `lexicon_count`: see the module docstring. Use `train` or `load` rather
+        than calling this directly."""
         if order < 1:
             raise ValueError(f"WordNgramLM: order must be >= 1, got {order}")
+        self.lexicon = frozenset(lexicon)
+        problem = _lexicon_problem(list(self.lexicon), lexicon_count)
+        if problem:
+            raise ValueError(f"WordNgramLM: {problem}")
         self.order = order
+        self.lexicon_count = float(lexicon_count)
         self._counts = counts
         # Every history of 0..order − 1 words seen in training → {next word: count}.
         followers: dict[tuple[str, ...], collections.Counter] = collections.defaultdict(
@@ -70,10 +83,13 @@ class WordNgramLM:
 
     # -- building
     @classmethod
-    def train(cls, sentences: Iterable[str], order: int = 3) -> WordNgramLM:
-        """Counts the n-grams of `sentences` (normalized text, words separated by single spaces).
+    def train(cls, sentences: Iterable[str], order: int = 3, lexicon: Iterable[str] = (),
+              lexicon_count: float = 0.0) -> WordNgramLM:
+        """Counts the n-grams of `sentences` (normalized text, words separated by single spaces);
+        `lexicon` words get the unigram pseudo-count `lexicon_count` (see the module docstring).
 
-        Raises ValueError if there are no sentences or the order is < 1.
+        Raises ValueError if there are no sentences, the order is < 1, lexicon_count is negative
+        or a lexicon entry is not a word (empty, with a space, or START / END).
         """
         if order < 1:
             raise ValueError(f"WordNgramLM: order must be >= 1, got {order}")
@@ -85,7 +101,8 @@ class WordNgramLM:
                 counts[" ".join(padded[position - order + 1:position])][padded[position]] += 1
         if not number:
             raise ValueError("WordNgramLM.train: no sentences")
-        return cls(order, {history: dict(words) for history, words in counts.items()})
+        return cls(order, {history: dict(words) for history, words in counts.items()}, lexicon,
+                   lexicon_count)
 
     # -- probabilities
     def log_prob(self, history: Sequence[str], word: str,
@@ -109,8 +126,10 @@ class WordNgramLM:
         """p(word | key) = seen + novelty · p_spell(word): the counts' part and the weight the
         interpolation gives to the spelling model."""
         tokens, types = self._totals[()]
-        seen = self._followers[()].get(word, 0) / (tokens + types)
-        novelty = types / (tokens + types)
+        in_lexicon = self.lexicon_count if word in self.lexicon else 0.0
+        total = tokens + self.lexicon_count * len(self.lexicon) + types
+        seen = (self._followers[()].get(word, 0) + in_lexicon) / total
+        novelty = types / total
         for length in range(1, len(key) + 1):
             history = key[len(key) - length:]
             followers = self._followers.get(history)
@@ -125,7 +144,9 @@ class WordNgramLM:
     # -- files
     def save(self, path: str) -> None:
         """Writes the model as JSON (see the module docstring), atomically."""
-        json_files.write(path, FORMAT, VERSION, {"order": self.order, "counts": self._counts})
+        json_files.write(path, FORMAT, VERSION, {
+            "order": self.order, "counts": self._counts, "lexicon": sorted(self.lexicon),
+            "lexicon_count": self.lexicon_count})
 
     @classmethod
     def load(cls, path: str) -> WordNgramLM:
@@ -136,11 +157,23 @@ class WordNgramLM:
         """
         data = json_files.read(path, FORMAT, VERSION, "word LM", "t2t-word-lm",
                                check=_format_problem)
-        return cls(data["order"], data["counts"])
+        return cls(data["order"], data["counts"], data["lexicon"], data["lexicon_count"])
+
+
+def _lexicon_problem(lexicon: list, lexicon_count: object) -> str:
+    """What is wrong with a lexicon and its pseudo-count ("" if nothing)."""
+    if (isinstance(lexicon_count, bool) or not isinstance(lexicon_count, (int, float))
+            or not math.isfinite(lexicon_count) or lexicon_count < 0):
+        return f"lexicon_count {lexicon_count!r} is not a finite number >= 0"
+    for word in lexicon:
+        if (not isinstance(word, str) or not word or " " in word
+                or word in (WordNgramLM.START, WordNgramLM.END)):
+            return f"lexicon entry {word!r} is not a word"
+    return ""
 
 
 def _format_problem(data: dict) -> str:
-    """What is wrong with a loaded file's order and counts ("" if nothing)."""
+    """What is wrong with a loaded file's order, counts and lexicon ("" if nothing)."""
     order, counts = data.get("order"), data.get("counts")
     if not isinstance(order, int) or order < 1:
         return f"order {order!r} is not an integer >= 1"
@@ -153,4 +186,6 @@ def _format_problem(data: dict) -> str:
                 word and " " not in word and word != WordNgramLM.START
                 and isinstance(count, int) and count > 0 for word, count in followers.items()):
             return f"the counts after {history!r} are not {{word: positive integer}}"
-    return ""
+    if not isinstance(data.get("lexicon"), list):
+        return "\"lexicon\" must be a list of words"
+    return _lexicon_problem(data["lexicon"], data.get("lexicon_count"))

@@ -23,17 +23,21 @@ SENTENCES = ["the cat sat", "the cat ran", "a dog ran", "the dog"]
 
 
 # -- the language model
+@pytest.mark.parametrize("lexicon", [(), ("zebra", "cat", "gnu")])
 @pytest.mark.parametrize("order", [1, 2, 3])
-def test_every_distribution_sums_to_one_over_the_spelled_words_and_end(order):
-    lm = WordNgramLM.train(SENTENCES, order)
-    # A spelling model over a finite set of words, seen and unseen ones.
+def test_every_distribution_sums_to_one_over_the_spelled_words_and_end(order, lexicon):
+    lm = WordNgramLM.train(SENTENCES, order, lexicon, lexicon_count=0.7)
+    # A spelling model over a finite set of words, seen and unseen ones; "gnu" is only in the
+    # lexicon (not spellable), so its probability is the lexicon's share alone.
     words = ["the", "cat", "sat", "ran", "a", "dog", "zebra", "cow"]
     spelling = dict(zip(words, np.random.default_rng(0).dirichlet(np.ones(len(words)))))
+    spelling.update({word: 0.0 for word in lexicon if word not in spelling})
     for history in [(), ("the",), ("the", "cat"), ("zebra",), ("a", "cow")]:
-        total = sum(math.exp(lm.log_prob(history, word, math.log(spelling[word])))
-                    for word in words) + math.exp(lm.log_prob(history, WordNgramLM.END))
+        total = sum(math.exp(lm.log_prob(history, word, math.log(p) if p else -math.inf))
+                    for word, p in spelling.items())
+        total += math.exp(lm.log_prob(history, WordNgramLM.END))
         assert math.isclose(total, 1.0, rel_tol=1e-9), (order, history)
-    assert lm.log_prob((), "zebra") == -math.inf  # unseen and not spellable
+    assert (lm.log_prob((), "zebra") == -math.inf) == (not lexicon)  # unseen, not spellable
 
 
 def test_witten_bell_probabilities_worked_out_by_hand():
@@ -49,13 +53,31 @@ def test_witten_bell_probabilities_worked_out_by_hand():
     assert math.isclose(lm.log_prob(["z"], "b", math.log(p_spell)), math.log(unigram_b))
 
 
+def test_a_lexicon_adds_its_pseudo_count_to_the_unigrams():
+    lm = WordNgramLM.train(["a b", "a c"], order=2, lexicon=["b", "d", "e"], lexicon_count=0.5)
+    # Unigrams (after a history never seen): 6 tokens, 4 types, and 3 lexicon words of
+    # pseudo-count 0.5: denominator 11.5.
+    p_spell = 0.25
+    assert math.isclose(lm.log_prob(["z"], "b", math.log(p_spell)),
+                        math.log((1 + 0.5 + 4 * p_spell) / 11.5))
+    assert math.isclose(lm.log_prob(["z"], "c", math.log(p_spell)),
+                        math.log((1 + 4 * p_spell) / 11.5))
+    # An unseen word the lexicon knows beats an unseen one it does not, spelled as likely.
+    assert lm.log_prob(["a"], "d", math.log(p_spell)) > lm.log_prob(["a"], "z", math.log(p_spell))
+    with pytest.raises(ValueError, match="lexicon_count -1 is not a finite number >= 0"):
+        WordNgramLM.train(["a b"], lexicon=["b"], lexicon_count=-1)
+    with pytest.raises(ValueError, match="lexicon entry 'two words' is not a word"):
+        WordNgramLM.train(["a b"], lexicon=["two words"], lexicon_count=1)
+
+
 def test_save_and_load_round_trip(tmp_path):
-    lm = WordNgramLM.train(SENTENCES, order=3)
+    lm = WordNgramLM.train(SENTENCES, order=3, lexicon=["zebra", "the"], lexicon_count=0.25)
     path = tmp_path / "words.json"
     lm.save(str(path))
     loaded = WordNgramLM.load(str(path))
+    assert loaded.lexicon == {"zebra", "the"} and loaded.lexicon_count == 0.25
     for history, word in [((), "the"), (("the",), "cat"), (("the", "cat"), "sat"),
-                          (("a", "dog"), "zebra")]:
+                          (("a", "dog"), "zebra"), (("a", "dog"), "gnu")]:
         assert loaded.log_prob(history, word, -3.0) == lm.log_prob(history, word, -3.0)
     assert [p.name for p in tmp_path.iterdir()] == ["words.json"]  # no temporary file left
 
@@ -65,9 +87,19 @@ def test_save_and_load_round_trip(tmp_path):
     (json.dumps({"format": "t2t-char-ngram-lm"}), "no \"format\""),
     (json.dumps({"format": "t2t-word-ngram-lm", "version": 99}), "version 99"),
     (json.dumps({"format": "t2t-word-ngram-lm", "version": 1, "order": 2,
+                 "counts": {"a": {"c": 1}}}), "version 1, but this t2t reads version 2; retrain"),
+    (json.dumps({"format": "t2t-word-ngram-lm", "version": 2, "order": 2,
                  "counts": {"a b": {"c": 1}}}), "history 'a b' is not 1 words"),
-    (json.dumps({"format": "t2t-word-ngram-lm", "version": 1, "order": 2,
+    (json.dumps({"format": "t2t-word-ngram-lm", "version": 2, "order": 2,
                  "counts": {"a": {"c": 0}}}), "not {word: positive integer}"),
+    (json.dumps({"format": "t2t-word-ngram-lm", "version": 2, "order": 2,
+                 "counts": {"a": {"c": 1}}}), "\"lexicon\" must be a list of words"),
+    (json.dumps({"format": "t2t-word-ngram-lm", "version": 2, "order": 2,
+                 "counts": {"a": {"c": 1}}, "lexicon": ["b"], "lexicon_count": "1"}),
+     "lexicon_count '1' is not a finite number >= 0"),
+    (json.dumps({"format": "t2t-word-ngram-lm", "version": 2, "order": 2,
+                 "counts": {"a": {"c": 1}}, "lexicon": ["</s>"], "lexicon_count": 1}),
+     "lexicon entry '</s>' is not a word"),
 ])
 def test_load_rejects_other_files_naming_them(tmp_path, content, message):
     path = tmp_path / "lm.json"
@@ -187,6 +219,20 @@ def test_cli_trains_on_text_once_per_sentence_and_rejects_bad_text(tmp_path):
     counts = json.loads(output.read_text())["counts"]
     assert counts["the"] == {"cat": 1} and counts["<s>"] == {"the": 1, "a": 1}
     assert WordNgramLM.load(str(output)).order == 2
+
+    word_list = tmp_path / "words.txt"  # like /usr/share/dict/american-english
+    word_list.write_text("Zebra\nzebra\n\nZorn\u2019s\ncaf\u00e9\nR2D2\ntwo words\n", encoding="utf-8")
+    result = run_tool("word_lm", f"--text_file={text_file}", "--order=2", f"--output={output}",
+                      f"--lexicon={word_list}", "--lexicon_count=0.3")
+    assert result.returncode == 0, result.stderr
+    assert "2 words; 3 entries left out" in result.stderr
+    lm = WordNgramLM.load(str(output))
+    assert lm.lexicon == {"zebra", "zorn's"} and lm.lexicon_count == 0.3
+    for flag, message in [(f"--lexicon={tmp_path / 'none.txt'}", "none.txt: no such file"),
+                          ("--lexicon_count=-1", "lexicon_count")]:
+        result = run_tool("word_lm", f"--text_file={text_file}", f"--output={output}",
+                          f"--lexicon={word_list}", flag)
+        assert result.returncode != 0 and message in result.stderr, result.stderr
 
     text_file.write_text("fine\nNot normalized\n")
     result = run_tool("word_lm", f"--text_file={text_file}", f"--output={tmp_path / 'x.json'}")
