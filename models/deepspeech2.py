@@ -2,7 +2,7 @@
 
     inputs [batch, frames, F]           log-mel features (F = 80, or 240 with deltas), 0-padded
     ─► [batch, frames, 80, F/80]        mel bins × channels (static | delta | delta-delta)
-    ─► SpecAugment                      training only: time and frequency masks
+    ─► frequency warp, SpecAugment      training only: vocal-tract-length perturbation, masks
     ─► N × (Conv2D ─► FrameLayerNorm ─► clipped ReLU)   strides shrink time and frequency
     ─► [batch, T', freq' · channels]    T' = frames / (product of the time strides), rounded up
     ─► M × (LayerNorm ─► BidirectionalGRU (directions summed) ─► dropout)
@@ -52,6 +52,7 @@ from t2t.ctc_lm_decoding import ctc_prefix_beam_search
 from t2t.decoding import DecodeParams
 from t2t.layers.conv import Conv2D, FrameLayerNorm
 from t2t.layers.core import Dense, LayerNorm, dropout
+from t2t.layers.frequency_warp import frequency_warp
 from t2t.layers.gru import BidirectionalGRU
 from t2t.layers.random import SeedStream
 from t2t.layers.sequence import frame_lengths, mask_padding, strided_lengths
@@ -87,6 +88,8 @@ class DeepSpeech2(Model):
       dropout: on the outputs of every GRU layer and of the fully connected layer.
       time_masks, max_time_mask_frames, freq_masks, max_freq_mask_bins: SpecAugment in training
         (counts and maximum widths; 0 masks turn it off).
+      max_freq_warp: in training, each utterance's mel axis is warped by a factor drawn from
+        [1 − max_freq_warp, 1 + max_freq_warp] (`t2t.layers.frequency_warp`; 0 turns it off).
     """
 
     def __init__(self, problem_info: ProblemInfo, num_mel_bins: int = 80,
@@ -96,14 +99,16 @@ class DeepSpeech2(Model):
                  num_rnn_layers: int = 3, rnn_hidden_size: int = 256,
                  fully_connected_size: int = 256, dropout: float = 0.1, time_masks: int = 2,
                  max_time_mask_frames: int = 40, freq_masks: int = 2, max_freq_mask_bins: int = 27,
-                 name: str = "deepspeech2"):
+                 max_freq_warp: float = 0.0, name: str = "deepspeech2"):
         super().__init__(problem_info, name=name)
-        _check_config(problem_info, num_mel_bins, conv_channels, conv_kernels, conv_strides)
+        _check_config(problem_info, num_mel_bins, conv_channels, conv_kernels, conv_strides,
+                      max_freq_warp)
         self.num_mel_bins = num_mel_bins
         self.input_channels = problem_info.input_feature_size // num_mel_bins
         self.time_strides = [int(stride[0]) for stride in conv_strides]
         self.dropout_rate = dropout
-        self.augment = time_masks + freq_masks > 0
+        self.max_freq_warp = max_freq_warp
+        self.augment = time_masks + freq_masks > 0 or max_freq_warp > 0
         self.spec_augment_args = dict(time_masks=time_masks, max_time_width=max_time_mask_frames,
                                       freq_masks=freq_masks, max_freq_width=max_freq_mask_bins)
         vocab_size = problem_info.target_vocab_size
@@ -158,6 +163,8 @@ class DeepSpeech2(Model):
         if training and self.augment:
             if seeds is None:
                 raise ValueError(f"{self.name}: SpecAugment in training needs `seeds`")
+            if self.max_freq_warp:
+                x = frequency_warp(x, seeds.next(), self.max_freq_warp)
             x = spec_augment(x, lengths, seeds.next(), **self.spec_augment_args)
         for conv, norm, stride in zip(self.convs, self.conv_norms, self.time_strides):
             lengths = strided_lengths(lengths, stride)
@@ -249,7 +256,7 @@ class DeepSpeech2(Model):
 
 def _check_config(problem_info: ProblemInfo, num_mel_bins: int, conv_channels: Sequence[int],
                   conv_kernels: Sequence[Sequence[int]],
-                  conv_strides: Sequence[Sequence[int]]) -> None:
+                  conv_strides: Sequence[Sequence[int]], max_freq_warp: float) -> None:
     problems = []
     if problem_info.input_modality != "audio":
         problems.append(f"inputs must be audio features, got {problem_info.input_modality!r}")
@@ -261,6 +268,8 @@ def _check_config(problem_info: ProblemInfo, num_mel_bins: int, conv_channels: S
                         f"conv_strides {conv_strides} must have one entry per layer")
     if any(len(pair) != 2 for pair in [*conv_kernels, *conv_strides]):
         problems.append("conv kernels and strides are (time, freq) pairs")
+    if not 0.0 <= max_freq_warp < 1.0:
+        problems.append(f"max_freq_warp must be in [0, 1), got {max_freq_warp}")
     if problems:
         raise ValueError(f"DeepSpeech2: {'; '.join(problems)}")
 

@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from t2t.data_gen import audio
 from t2t.layers import audio_features
+from t2t.layers.frequency_warp import frequency_warp, warp_sources
 from t2t.layers.spec_augment import spec_augment
 
 RATE = 16_000
@@ -203,6 +204,31 @@ def test_spec_augment_without_masks_is_the_identity():
     unchanged = spec_augment(features, tf.constant([20, 10]), tf.constant([1, 1], tf.int64),
                              time_masks=0, max_time_width=10, freq_masks=0, max_freq_width=10)
     np.testing.assert_array_equal(unchanged.numpy(), features.numpy())
+
+
+# -- Frequency warping (vocal-tract-length perturbation)
+def test_frequency_warp_scales_the_lower_bins_and_keeps_the_axis_ends():
+    batch, frames, bins = 16, 3, 80
+    ramp = tf.broadcast_to(tf.range(bins, dtype=tf.float32)[None, None, :, None],
+                           [batch, frames, bins, 2])
+    padded = tf.concat([ramp, tf.zeros([batch, 1, bins, 2])], axis=1)   # one padding frame
+    warped = frequency_warp(padded, tf.constant([7, 8], tf.int64), max_warp=0.1).numpy()
+    sources = warped[:, 0, :, 0]                          # a ramp reads back its source positions
+    np.testing.assert_array_equal(warped[:, :frames], np.repeat(warped[:, :1], frames, axis=1))
+    np.testing.assert_array_equal(warped[:, frames], 0.0)  # padding stays 0
+    factors = np.arange(1, 60) / sources[:, 1:60]          # bins below the knee: b / α
+    np.testing.assert_allclose(factors, factors[:, :1] * np.ones_like(factors), rtol=1e-4)
+    assert np.all((factors > 0.9 - 1e-5) & (factors < 1.1 + 1e-5))
+    assert factors[:, 0].std() > 0.02                      # each utterance its own factor
+    assert np.all(np.diff(sources, axis=1) > 0)            # monotonic, no bin read twice
+    np.testing.assert_allclose(sources[:, [0, -1]], [[0.0, bins - 1]] * batch, atol=1e-4)
+    np.testing.assert_allclose(warp_sources(tf.constant([[1.0]]), bins).numpy()[0],
+                               np.arange(bins), atol=1e-5)
+    again = frequency_warp(padded, tf.constant([7, 8], tf.int64), max_warp=0.1).numpy()
+    np.testing.assert_array_equal(warped, again)
+    assert frequency_warp(padded, tf.constant([7, 8], tf.int64), 0.0) is padded
+    with pytest.raises(ValueError, match="max_warp must be in"):
+        frequency_warp(padded, tf.constant([7, 8], tf.int64), max_warp=1.5)
 
 
 def test_a_missing_program_names_its_debian_package():

@@ -175,3 +175,18 @@ def test_bad_configurations_are_errors():
     with pytest.raises(ValueError, match="one entry per layer"):
         DeepSpeech2(AUDIO_INFO, conv_channels=(8, 8), conv_kernels=((3, 3),),
                     conv_strides=((1, 1),))
+    with pytest.raises(ValueError, match=r"max_freq_warp must be in \[0, 1\), got 1.2"):
+        DeepSpeech2(AUDIO_INFO, max_freq_warp=1.2)
+
+
+def test_frequency_warp_changes_training_outputs_only():
+    weights.reset_default_seed(5)
+    model = DeepSpeech2(AUDIO_INFO, **{**TINY, "max_freq_warp": 0.1})
+    features = {"inputs": tf.random.stateless_normal([2, 40, 80], [1, 2])}
+    seeds = tf.constant([1, 2], tf.int64)
+    trained = model(features, training=True, seeds=SeedStream(seeds)).numpy()
+    plain = model(features, training=False).numpy()
+    assert np.abs(trained - plain).max() > 1e-3
+    np.testing.assert_array_equal(trained, model(features, True, SeedStream(seeds)).numpy())
+    with pytest.raises(ValueError, match="needs `seeds`"):
+        model(features, training=True)
