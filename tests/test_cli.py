@@ -57,10 +57,21 @@ def test_bad_input_is_a_specific_error(tmp_path, change, message):
     assert not (tmp_path / "run" / "config.gin").exists()
 
 
-@pytest.mark.slow
-def test_train_then_decode_without_repeating_flags(tmp_path):
-    result = run_tool("trainer", *train_args(tmp_path, "--train_steps=30"))
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """(the folder holding data/ and run/, the trainer's result): one 30-step run, checkpoints at
+    steps 10, 20 and 30, shared by the tests that only read it (each TensorFlow start costs
+    seconds)."""
+    base = tmp_path_factory.mktemp("trained")
+    result = run_tool("trainer", *train_args(base, "--train_steps=30", "--checkpoint_every=10",
+                                             "--keep_checkpoints=3"))
     assert result.returncode == 0, result.stderr[-3000:]
+    return base, result
+
+
+@pytest.mark.slow
+def test_train_then_decode_without_repeating_flags(trained):
+    tmp_path, result = trained
     assert "step 30/30" in result.stderr and "tokens/s" in result.stderr and "ETA" in result.stderr
     assert "decode/exact_match" in result.stderr
     output_dir = tmp_path / "run"
@@ -185,9 +196,8 @@ def test_interrupt_saves_a_checkpoint_and_the_run_resumes(tmp_path, stop_signal)
 
 
 @pytest.mark.slow
-def test_interactive_decoding(tmp_path):
-    result = run_tool("trainer", *train_args(tmp_path, "--train_steps=2"))
-    assert result.returncode == 0, result.stderr[-3000:]
+def test_interactive_decoding(trained):
+    tmp_path, _ = trained
     session = subprocess.run(
         [sys.executable, "-m", "t2t.scripts.decoder", f"--output_dir={tmp_path / 'run'}",
          "--decode_interactive"], input="1 2 3\n7 x\n4\n", capture_output=True, text=True,
@@ -199,21 +209,18 @@ def test_interactive_decoding(tmp_path):
 
 
 @pytest.mark.slow
-def test_average_of_last_checkpoints_decodes(tmp_path):
+def test_average_of_last_checkpoints_decodes(trained, tmp_path):
     import tensorflow as tf
 
-    result = run_tool("trainer", *train_args(tmp_path, "--train_steps=6", "--checkpoint_every=2",
-                                             "--keep_checkpoints=3"))
-    assert result.returncode == 0, result.stderr[-3000:]
-    run_dir, avg_dir = tmp_path / "run", tmp_path / "avg"
+    run_dir, avg_dir = trained[0] / "run", tmp_path / "avg"
     result = run_tool("avg_checkpoints", f"--output_dir={run_dir}", "--num_last=3",
                       f"--avg_dir={avg_dir}")
     assert result.returncode == 0, result.stderr[-3000:]
 
-    key = next(name for name, _ in tf.train.list_variables(str(avg_dir / "ckpt-6"))
+    key = next(name for name, _ in tf.train.list_variables(str(avg_dir / "ckpt-30"))
                if name.startswith("model/") and "embedding" in name)
-    values = [tf.train.load_variable(str(run_dir / f"ckpt-{step}"), key) for step in (2, 4, 6)]
-    np.testing.assert_allclose(tf.train.load_variable(str(avg_dir / "ckpt-6"), key),
+    values = [tf.train.load_variable(str(run_dir / f"ckpt-{step}"), key) for step in (10, 20, 30)]
+    np.testing.assert_allclose(tf.train.load_variable(str(avg_dir / "ckpt-30"), key),
                                np.mean(values, axis=0), rtol=1e-6)
 
     inputs = tmp_path / "in.txt"
