@@ -54,6 +54,7 @@ from t2t.layers.conv import Conv2D, FrameLayerNorm
 from t2t.layers.core import Dense, LayerNorm, dropout
 from t2t.layers.frequency_warp import frequency_warp
 from t2t.layers.gru import BidirectionalGRU
+from t2t.layers.precision import compute_dtype_by_name
 from t2t.layers.random import SeedStream
 from t2t.layers.sequence import frame_lengths, mask_padding, strided_lengths
 from t2t.layers.shapes import check_shape
@@ -90,6 +91,9 @@ class DeepSpeech2(Model):
         (counts and maximum widths; 0 masks turn it off).
       max_freq_warp: in training, each utterance's mel axis is warped by a factor drawn from
         [1 − max_freq_warp, 1 + max_freq_warp] (`t2t.layers.frequency_warp`; 0 turns it off).
+      compute_dtype: "float32" or "bfloat16": the arithmetic of the convolutions, the GRUs'
+        matmuls and the fully connected layer (`t2t.layers.precision`; weights, normalization,
+        the output layer and the loss stay float32).
     """
 
     def __init__(self, problem_info: ProblemInfo, num_mel_bins: int = 80,
@@ -99,10 +103,12 @@ class DeepSpeech2(Model):
                  num_rnn_layers: int = 3, rnn_hidden_size: int = 256,
                  fully_connected_size: int = 256, dropout: float = 0.1, time_masks: int = 2,
                  max_time_mask_frames: int = 40, freq_masks: int = 2, max_freq_mask_bins: int = 27,
-                 max_freq_warp: float = 0.0, name: str = "deepspeech2"):
+                 max_freq_warp: float = 0.0, compute_dtype: str = "float32",
+                 name: str = "deepspeech2"):
         super().__init__(problem_info, name=name)
         _check_config(problem_info, num_mel_bins, conv_channels, conv_kernels, conv_strides,
                       max_freq_warp)
+        layer_dtype = compute_dtype_by_name(compute_dtype, "DeepSpeech2")
         self.num_mel_bins = num_mel_bins
         self.input_channels = problem_info.input_feature_size // num_mel_bins
         self.time_strides = [int(stride[0]) for stride in conv_strides]
@@ -117,7 +123,7 @@ class DeepSpeech2(Model):
             channels, bins = self.input_channels, num_mel_bins
             for index, (out_channels, kernel, stride) in enumerate(
                     zip(conv_channels, conv_kernels, conv_strides)):
-                self.convs.append(Conv2D(channels, out_channels, kernel, stride,
+                self.convs.append(Conv2D(channels, out_channels, kernel, stride, layer_dtype,
                                          name=f"conv_{index}"))
                 self.conv_norms.append(FrameLayerNorm(out_channels, name=f"conv_norm_{index}"))
                 channels, bins = out_channels, math.ceil(bins / stride[1])
@@ -126,10 +132,11 @@ class DeepSpeech2(Model):
             for index in range(num_rnn_layers):
                 size = rnn_input_size if index == 0 else rnn_hidden_size
                 self.rnn_norms.append(LayerNorm(size, name=f"rnn_norm_{index}"))
-                self.rnns.append(BidirectionalGRU(size, rnn_hidden_size, name=f"rnn_{index}"))
+                self.rnns.append(BidirectionalGRU(size, rnn_hidden_size, layer_dtype,
+                                                  name=f"rnn_{index}"))
             self.fully_connected = Dense("btd,df->btf", [rnn_hidden_size, fully_connected_size],
                                          ("d_hidden", "d_ff"), use_bias=True,
-                                         name="fully_connected")
+                                         compute_dtype=layer_dtype, name="fully_connected")
             self.output_layer = Dense("btf,fv->btv", [fully_connected_size, vocab_size],
                                       ("d_ff", "vocab"), use_bias=True, name="output")
         self._language_models: dict[str, CharNgramLM | WordNgramLM] = {}  # by path

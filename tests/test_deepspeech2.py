@@ -102,6 +102,20 @@ def overfit_model():
     return model, losses
 
 
+def test_bfloat16_compute_is_an_hparam_and_learns_the_transcripts_too():
+    config.configure("deepspeech2_cpu", "compute_dtype='bfloat16'")
+    model = registry.models.get("deepspeech2")(AUDIO_INFO)
+    assert model.convs[0].compute_dtype == model.rnns[0].forward.compute_dtype == tf.bfloat16
+    assert model.output_layer.compute_dtype == tf.float32
+    gin.clear_config()
+
+    weights.reset_default_seed(0)
+    model = DeepSpeech2(AUDIO_INFO, **TINY, compute_dtype="bfloat16")
+    losses = train(model, synthetic_batch(TRANSCRIPTS), steps=60)
+    assert np.mean(losses[-5:]) < 0.1 * np.mean(losses[:5]), (losses[:5], losses[-5:])
+    assert decoded(model, synthetic_batch(TRANSCRIPTS, seed=1)["inputs"]) == TRANSCRIPTS
+
+
 def test_ctc_loss_drops_and_greedy_decoding_returns_the_transcripts(overfit_model):
     model, losses = overfit_model
     assert np.mean(losses[-5:]) < 0.1 * np.mean(losses[:5]), (losses[:5], losses[-5:])
@@ -177,6 +191,8 @@ def test_bad_configurations_are_errors():
                     conv_strides=((1, 1),))
     with pytest.raises(ValueError, match=r"max_freq_warp must be in \[0, 1\), got 1.2"):
         DeepSpeech2(AUDIO_INFO, max_freq_warp=1.2)
+    with pytest.raises(ValueError, match="DeepSpeech2: compute_dtype must be one of"):
+        DeepSpeech2(AUDIO_INFO, compute_dtype="float16")
 
 
 def test_frequency_warp_changes_training_outputs_only():

@@ -13,7 +13,7 @@ from typing import Sequence
 
 import tensorflow as tf
 
-from t2t.layers import weights
+from t2t.layers import precision, weights
 from t2t.layers.shapes import check_shape
 
 
@@ -24,13 +24,17 @@ class Conv2D(tf.Module):
       in_channels, out_channels: channels of the input and the output.
       kernel_size: (time, freq) extent of the kernel, in frames and bins; odd sizes center it.
       strides: (time, freq) steps; a time stride s keeps output frames ceil(length / s).
+      compute_dtype: dtype of the convolution's arithmetic (`t2t.layers.precision`); the kernel
+        is float32 and the output has the input's dtype.
     Weights: kernel [time, freq, in, out], axes ("conv_time", "conv_freq", "channels_in",
     "channels_out"), Glorot uniform.
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Sequence[int],
-                 strides: Sequence[int], name: str | None = None):
+                 strides: Sequence[int], compute_dtype: tf.DType = tf.float32,
+                 name: str | None = None):
         super().__init__(name=name)
+        self.compute_dtype = precision.check_compute_dtype(compute_dtype, self.name)
         self.in_channels = in_channels
         self.kernel_size = tuple(kernel_size)
         self.strides = tuple(strides)
@@ -47,8 +51,11 @@ class Conv2D(tf.Module):
                     channels_in=self.in_channels)
         time, freq = self.kernel_size
         # k//2 zeros before and (k-1)//2 after: VALID then yields ceil(n / stride) outputs.
-        x = tf.pad(x, [[0, 0], [time // 2, (time - 1) // 2], [freq // 2, (freq - 1) // 2], [0, 0]])
-        return tf.nn.conv2d(x, self.kernel, strides=[1, *self.strides, 1], padding="VALID")
+        padded = tf.pad(tf.cast(x, self.compute_dtype),
+                        [[0, 0], [time // 2, (time - 1) // 2], [freq // 2, (freq - 1) // 2], [0, 0]])
+        y = tf.nn.conv2d(padded, tf.cast(self.kernel, self.compute_dtype),
+                         strides=[1, *self.strides, 1], padding="VALID")
+        return tf.cast(y, x.dtype)
 
 
 class FrameLayerNorm(tf.Module):

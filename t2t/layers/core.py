@@ -10,7 +10,7 @@ from typing import Sequence
 
 import tensorflow as tf
 
-from t2t.layers import weights
+from t2t.layers import precision, weights
 from t2t.layers.random import SeedStream
 from t2t.layers.shapes import check_shape
 
@@ -33,11 +33,16 @@ class Dense(tf.Module):
     Kernel dimensions whose letters appear in the input are contracted (they are the fan-in for the
     Glorot initializer); the others are new output dimensions. With `use_bias`, a bias over the new
     dimensions is added; they must then be the trailing output dimensions, in kernel order.
+
+    With `compute_dtype` tf.bfloat16 the einsum runs on bfloat16 copies of x and the kernel and its
+    result is cast back to x's dtype (see `t2t.layers.precision`); the kernel stays float32.
     """
 
     def __init__(self, equation: str, kernel_shape: Sequence[int], kernel_axes: Sequence[str],
-                 use_bias: bool = False, name: str | None = None):
+                 use_bias: bool = False, compute_dtype: tf.DType = tf.float32,
+                 name: str | None = None):
         super().__init__(name=name)
+        self.compute_dtype = precision.check_compute_dtype(compute_dtype, self.name)
         inputs, rest = equation.replace(" ", "").split(",")
         kernel, output = rest.split("->")
         if len(kernel) != len(kernel_shape):
@@ -67,7 +72,8 @@ class Dense(tf.Module):
 
     def __call__(self, x: tf.Tensor) -> tf.Tensor:
         check_shape(x, self._input_spec, self.name, **self._input_sizes)
-        y = tf.einsum(self.equation, x, self.kernel)
+        y = tf.cast(tf.einsum(self.equation, tf.cast(x, self.compute_dtype),
+                              tf.cast(self.kernel, self.compute_dtype)), x.dtype)
         return y if self.bias is None else y + self.bias
 
 

@@ -10,6 +10,12 @@ The input projections W·x of all steps are one einsum before the recurrence; th
 `tf.scan` over time (differentiable under tf.distribute, and it runs under XLA), doing one
 [batch, d_hidden] × [d_hidden, 3·d_hidden] matmul per step.
 
+With `compute_dtype` tf.bfloat16 (`t2t.layers.precision`) both matmuls run in bfloat16 while the
+state, the gates and the outputs stay float32. The recurrent kernel is cast once per call, outside
+the scan, so its gradient is summed over the time steps in bfloat16: measured on [20, 100, 256]
+inputs, gradients differ from float32's by ~1 % (recurrent kernel) and ~0.4 % (input kernel), and
+casting at every step instead (~0.5 %) costs 7 % more time.
+
 Padding: outputs at steps t >= length are 0. The forward direction never looks ahead, so padding
 cannot reach valid steps; the backward direction reverses each sequence within its own length
 (`tf.reverse_sequence`), so it starts at the sequence's true end, not at the end of the padding.
@@ -20,7 +26,7 @@ import math
 
 import tensorflow as tf
 
-from t2t.layers import weights
+from t2t.layers import precision, weights
 from t2t.layers.sequence import mask_padding
 from t2t.layers.shapes import check_shape
 
@@ -36,11 +42,13 @@ class GRU(tf.Module):
         ±√(3 / d_hidden) (variance 1 / d_hidden, Glorot's for a square matrix);
       input_bias [3, d_hidden] ("gates", "d_hidden") and candidate_bias [d_hidden] ("d_hidden",)
         (c_n above), zeros.
-    The state starts at 0.
+    The state starts at 0. `compute_dtype`: see the module docstring.
     """
 
-    def __init__(self, d_model: int, d_hidden: int, name: str | None = None):
+    def __init__(self, d_model: int, d_hidden: int, compute_dtype: tf.DType = tf.float32,
+                 name: str | None = None):
         super().__init__(name=name)
+        self.compute_dtype = precision.check_compute_dtype(compute_dtype, self.name)
         self.d_model = d_model
         self.d_hidden = d_hidden
         with self.name_scope:
@@ -59,16 +67,20 @@ class GRU(tf.Module):
         """x [batch, time, d_model], lengths int32 [batch] → [batch, time, d_hidden], 0 past each
         length."""
         check_shape(x, "[batch, time, d_model]", self.name, d_model=self.d_model)
-        projected = tf.einsum("btd,dgh->gtbh", x, self.input_kernel)
-        projected += self.input_bias[:, None, None, :]        # [3, time, batch, d_hidden]
-        reset_in, update_in, candidate_in = tf.unstack(projected)
-        recurrent_kernel = tf.reshape(self.recurrent_kernel, [self.d_hidden, -1])
+        compute_dtype = self.compute_dtype
+        projected = tf.einsum("btd,dgh->gtbh", tf.cast(x, compute_dtype),
+                              tf.cast(self.input_kernel, compute_dtype))
+        projected = tf.cast(projected, x.dtype) + self.input_bias[:, None, None, :]
+        reset_in, update_in, candidate_in = tf.unstack(projected)   # each [time, batch, d_hidden]
+        recurrent_kernel = tf.cast(tf.reshape(self.recurrent_kernel, [self.d_hidden, -1]),
+                                   compute_dtype)
         candidate_bias = self.candidate_bias
 
         def step(state: tf.Tensor, inputs: tuple[tf.Tensor, tf.Tensor, tf.Tensor]) -> tf.Tensor:
             reset_x, update_x, candidate_x = inputs
-            reset_h, update_h, candidate_h = tf.split(
-                tf.matmul(state, recurrent_kernel), NUM_GATES, axis=-1)
+            recurrent = tf.matmul(tf.cast(state, compute_dtype), recurrent_kernel)
+            reset_h, update_h, candidate_h = tf.split(tf.cast(recurrent, state.dtype), NUM_GATES,
+                                                      axis=-1)
             reset = tf.sigmoid(reset_x + reset_h)
             update = tf.sigmoid(update_x + update_h)
             candidate = tf.tanh(candidate_x + reset * (candidate_h + candidate_bias))
@@ -86,11 +98,12 @@ class BidirectionalGRU(tf.Module):
     x [batch, time, d_model], lengths int32 [batch] → [batch, time, d_hidden], 0 past each length.
     """
 
-    def __init__(self, d_model: int, d_hidden: int, name: str | None = None):
+    def __init__(self, d_model: int, d_hidden: int, compute_dtype: tf.DType = tf.float32,
+                 name: str | None = None):
         super().__init__(name=name)
         with self.name_scope:
-            self.forward = GRU(d_model, d_hidden, name="forward")
-            self.backward = GRU(d_model, d_hidden, name="backward")
+            self.forward = GRU(d_model, d_hidden, compute_dtype, name="forward")
+            self.backward = GRU(d_model, d_hidden, compute_dtype, name="backward")
 
     def __call__(self, x: tf.Tensor, lengths: tf.Tensor) -> tf.Tensor:
         reversed_x = tf.reverse_sequence(x, lengths, seq_axis=1, batch_axis=0)
