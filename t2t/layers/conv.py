@@ -51,8 +51,8 @@ class Conv2D(tf.Module):
                     channels_in=self.in_channels)
         time, freq = self.kernel_size
         # k//2 zeros before and (k-1)//2 after: VALID then yields ceil(n / stride) outputs.
-        padded = tf.pad(tf.cast(x, self.compute_dtype),
-                        [[0, 0], [time // 2, (time - 1) // 2], [freq // 2, (freq - 1) // 2], [0, 0]])
+        padding = [[0, 0], [time // 2, (time - 1) // 2], [freq // 2, (freq - 1) // 2], [0, 0]]
+        padded = tf.pad(tf.cast(x, self.compute_dtype), padding)
         y = tf.nn.conv2d(padded, tf.cast(self.kernel, self.compute_dtype),
                          strides=[1, *self.strides, 1], padding="VALID")
         return tf.cast(y, x.dtype)
