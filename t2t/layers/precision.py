@@ -7,8 +7,9 @@ its einsum, convolution or recurrent matmul and casts the result back to the inp
 Gradients flow back through the casts, so each weight's gradient arrives in float32 too.
 
 bfloat16 keeps float32's exponent range (no loss scaling is needed, unlike float16) with an 8-bit
-mantissa. Its matmuls run ~2x faster than float32 on CPUs with AVX512-BF16 or AMX and on TPUs; on
-CPUs without them TF emulates them and they are slower.
+mantissa. Its matmuls run ~2x faster than float32's on this project's CPU, which has AVX512-BF16
+(`benchmarks/compute_dtype_speed.py`), and bfloat16 is the native matmul type of TPUs; on CPUs
+without bfloat16 instructions, measure before turning it on.
 """
 from __future__ import annotations
 
