@@ -1,6 +1,5 @@
 """bfloat16 compute in Dense, Conv2D and the GRUs: float32 weights and outputs, results and
 gradients within bfloat16's rounding of float32's, and bad dtypes rejected."""
-import numpy as np
 import pytest
 import tensorflow as tf
 
