@@ -3,6 +3,10 @@
     request = Utterance("the cat sat", voice="en-gb", words_per_minute=160)
     request = Utterance("the cat sat", voice="en-gb+f3", words_per_minute=160)  # with a variant
     paths = synthesize_all([request, ...], cache_dir)       # one wav path per request, in order
+    phonemize(["the cat sat"], "en-gb")                     # ["D|@ k|'a|t s|'a|t"]
+
+An utterance may carry the phonemes to speak (espeak-ng's `[[...]]` input, e.g. a `phonemize`
+result changed by `vowel_swaps.swap_vowels`) while its text stays the transcript.
 
 espeak-ng (Debian package `espeak-ng`) speaks the text at 22,050 Hz; sox (package `sox`) resamples
 it to 16,000 Hz mono 16-bit PCM, the format `t2t.data_gen.audio.read_wav` accepts. Each file is
@@ -27,14 +31,18 @@ from t2t.data_gen import audio
 @dataclasses.dataclass(frozen=True)
 class Utterance:
     """What to say, with which espeak-ng voice (`espeak-ng --voices=en`, optionally followed by
-    `+variant`, one of `espeak-ng --voices=variant`: other formants, pitch, roughness) and how fast."""
+    `+variant`, one of `espeak-ng --voices=variant`: other formants, pitch, roughness) and how fast.
+    `phonemes`, if given, are spoken instead of `text` (`phonemize`'s form)."""
     text: str
     voice: str
     words_per_minute: int
+    phonemes: str = ""
 
     def file_name(self) -> str:
-        key = f"{self.voice}|{self.words_per_minute}|{self.text}".encode("utf-8")
-        return hashlib.sha256(key).hexdigest()[:24] + ".wav"
+        key = f"{self.voice}|{self.words_per_minute}|{self.text}"
+        if self.phonemes:
+            key += f"|[[{self.phonemes}]]"
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:24] + ".wav"
 
 
 def synthesize_all(utterances: Sequence[Utterance], cache_dir: str,
@@ -61,6 +69,33 @@ def synthesize_all(utterances: Sequence[Utterance], cache_dir: str,
     return paths
 
 
+def phonemize(texts: Sequence[str], voice: str) -> list[str]:
+    """The phonemes espeak-ng's `voice` speaks for each text (one espeak-ng run for all): its
+    `-x --sep=|` mnemonics, words separated by spaces and phonemes within a word by "|", e.g.
+    "D|@ k|'a|t" for "the cat". Texts are normalized transcripts (letters, space, apostrophe).
+
+    Raises:
+      FileNotFoundError: naming the Debian package, if espeak-ng is not installed.
+      ValueError: if a text holds a line break or espeak-ng does not give one line per text.
+    """
+    espeak = audio.require_program("espeak-ng", "espeak-ng")
+    broken = [text for text in texts if "\n" in text or "\r" in text]
+    if broken:
+        raise ValueError(f"cannot phonemize {broken[0]!r}: a text must be one line")
+    # One sentence per line, each ended by a full stop so that espeak-ng ends a clause there.
+    result = subprocess.run([espeak, "-q", "-x", "--sep=|", "-v", voice],
+                            input="".join(f"{text}.\n" for text in texts), capture_output=True,
+                            text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"espeak-ng -x failed for voice {voice!r}: "
+                           f"{result.stderr.strip() or f'exit code {result.returncode}'}")
+    lines = [line.strip() for line in result.stdout.splitlines() if line.strip()]
+    if len(lines) != len(texts):
+        raise ValueError(f"espeak-ng voice {voice!r} gave {len(lines)} lines of phonemes for "
+                         f"{len(texts)} texts; a text may hold a clause break")
+    return lines
+
+
 def _check_variants(espeak: str, voices: set[str]) -> None:
     """Raises ValueError if a "voice+variant" names a variant `espeak-ng --voices=variant` lacks."""
     wanted = {voice.partition("+")[2]: voice for voice in voices if "+" in voice}
@@ -82,12 +117,13 @@ def _synthesize(espeak: str, utterance: Utterance, path: str) -> None:
                                         suffix=".wav")
     os.close(handle)
     try:
+        spoken = f"[[{utterance.phonemes}]]" if utterance.phonemes else utterance.text
         result = subprocess.run(
             [espeak, "-v", utterance.voice, "-s", str(utterance.words_per_minute), "-w", raw_path],
-            input=utterance.text, capture_output=True, text=True, check=False)
+            input=spoken, capture_output=True, text=True, check=False)
         if result.returncode != 0 or os.path.getsize(raw_path) == 0:
             raise RuntimeError(f"espeak-ng failed on voice {utterance.voice!r} at "
-                               f"{utterance.words_per_minute} words/min for {utterance.text!r}: "
+                               f"{utterance.words_per_minute} words/min for {spoken!r}: "
                                f"{result.stderr.strip() or f'exit code {result.returncode}'}")
         audio.convert_to_16k_mono(raw_path, path)
     finally:

@@ -24,7 +24,10 @@ from __future__ import annotations
 
 import abc
 import collections
+import concurrent.futures
+import dataclasses
 import hashlib
+import os
 import random
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -35,7 +38,7 @@ import tensorflow_datasets as tfds
 from absl import logging
 
 from t2t import wer
-from t2t.data_gen import audio, espeak, fortunes, shards, transcripts
+from t2t.data_gen import audio, espeak, fortunes, shards, transcripts, vowel_swaps
 from t2t.layers import audio_features
 from t2t.model import EOS_ID, PAD_ID, ProblemInfo
 from t2t.problem import Problem
@@ -183,8 +186,12 @@ class SpeechEspeakEn(SpeechProblem):
     voice. Each utterance's speed is drawn from `words_per_minute`, and each train utterance's
     espeak-ng variant (other formant frequencies, pitch and roughness: `espeak-ng --voices=variant`)
     from `train_variants` ("" is the voice's own, which dev and test use), so that training hears
-    each accent's vowels at more than one place. Choices are seeded by the sentence, so the corpus
-    is the same on every machine. Wavs are cached in <tmp_dir>/espeak_wavs.
+    each accent's vowels at more than one place. With `train_vowel_swap_rate` > 0 each vowel of a
+    train utterance is, with that probability, spoken as a neighbouring vowel
+    (`data_gen.vowel_swaps`; "had" as "head"), while the transcript stays the sentence: unseen
+    accents move vowels, and this teaches the model to lean on the rest of the word. Choices are
+    seeded by the sentence, so the corpus is the same on every machine. Wavs are cached in
+    <tmp_dir>/espeak_wavs.
 
     Args:
       min_words, max_words: sentence lengths kept, in words.
@@ -199,7 +206,8 @@ class SpeechEspeakEn(SpeechProblem):
                  dev_voice: str = "en-us-nyc", test_voice: str = "en-gb-x-gbclan",
                  train_utterances_per_sentence: int = 2,
                  words_per_minute: Sequence[int] = (140, 175, 210),
-                 train_variants: Sequence[str] = ("",), deltas: bool = False):
+                 train_variants: Sequence[str] = ("",), train_vowel_swap_rate: float = 0.0,
+                 deltas: bool = False):
         super().__init__(deltas)
         for name, voice in (("dev_voice", dev_voice), ("test_voice", test_voice)):
             if voice in train_voices:
@@ -227,6 +235,10 @@ class SpeechEspeakEn(SpeechProblem):
         if not train_variants:
             raise ValueError('train_variants is empty: ("",) is the voices\' own variant')
         self.train_variants = list(train_variants)
+        if not 0.0 <= train_vowel_swap_rate <= 1.0:
+            raise ValueError(f"train_vowel_swap_rate={train_vowel_swap_rate} must be between 0 "
+                             f"and 1 (the probability that a vowel is swapped)")
+        self.train_vowel_swap_rate = train_vowel_swap_rate
 
     def num_shards(self, split: str) -> int:
         return 4 if split == "train" else 1
@@ -261,11 +273,34 @@ class SpeechEspeakEn(SpeechProblem):
                 variant = variant_rng.choice(self.train_variants) if split == "train" else ""
                 requests.append(espeak.Utterance(
                     sentence, f"{voice}+{variant}" if variant else voice, words_per_minute))
+        if split == "train" and self.train_vowel_swap_rate > 0:
+            requests = self._with_vowel_swaps(requests)
         if split == "train":
             # Shards are written round-robin and read back with only a small shuffle buffer: in
             # sentence order, a batch would often hold one sentence in several voices.
             random.Random("train order").shuffle(requests)
         return requests
+
+    def _with_vowel_swaps(self, requests: list[espeak.Utterance]) -> list[espeak.Utterance]:
+        """`requests` with each vowel swapped with probability train_vowel_swap_rate; a request
+        whose draw swaps nothing stays as it was (and shares its wav with the unswapped corpus)."""
+        by_voice: dict[str, list[str]] = {}
+        for request in requests:
+            by_voice.setdefault(request.voice.partition("+")[0], []).append(request.text)
+        phonemes = {}
+        with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+            lines_of_voice = pool.map(espeak.phonemize, by_voice.values(), by_voice.keys())
+            for (voice, texts), lines in zip(by_voice.items(), lines_of_voice):
+                phonemes.update({(voice, text): line for text, line in zip(texts, lines)})
+        swapped_requests = []
+        for request in requests:
+            voice = request.voice.partition("+")[0]
+            original = phonemes[voice, request.text]
+            rng = random.Random(f"vowels|{request.voice}|{request.text}")
+            swapped = vowel_swaps.swap_vowels(original, self.train_vowel_swap_rate, rng)
+            swapped_requests.append(dataclasses.replace(request, phonemes=swapped)
+                                    if swapped != original else request)
+        return swapped_requests
 
     def language_model_text(self, data_dir: str) -> Iterator[str]:
         """Fortune text beyond what is spoken: every normalized fortune sentence of any length
