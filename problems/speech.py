@@ -190,8 +190,8 @@ class SpeechEspeakEn(SpeechProblem):
     train utterance is, with that probability, spoken as a neighbouring vowel
     (`data_gen.vowel_swaps`; "had" as "head"), while the transcript stays the sentence: unseen
     accents move vowels, and this asks the model to lean on the rest of the word (measured: no
-    better on the dev voice; docs/benchmarks.md, "Vowel swaps"). Choices are
-    seeded by the sentence, so the corpus is the same on every machine. Wavs are cached in
+    better on the dev voice; docs/benchmarks.md, "Vowel swaps"). Choices are seeded by the
+    sentence, so the corpus is the same on every machine. Wavs are cached in
     <tmp_dir>/espeak_wavs.
 
     Args:
