@@ -9,11 +9,14 @@ The network runs once over the split; each grid point only reruns the prefix bea
 (`t2t.ctc_lm_decoding`) over the saved log-probabilities, which is what
 `t2t-decoder --decode_hparams="beam_size=B,lm_path=LM,lm_weight=A,lm_bonus=B"` computes (with
 `word_lm_path=WORDS` for --word_lm). Prints a Markdown table (WER and CER in %) and the best
-pair. Tune on dev; report test with the pair chosen here.
+pair. Tune on dev; report test with the pair chosen here. With --adapt_steps, each utterance's
+log-probabilities come from the model adapted to it (`t2t.test_time_adaptation`), as
+`t2t-decoder --decode_hparams="...,adapt_steps=S,adapt_learning_rate=R"` decodes it.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 
 import numpy as np
@@ -27,20 +30,25 @@ from t2t import run_dir, wer
 from t2t.char_lm import CharNgramLM
 from t2t.ctc_lm_decoding import ctc_prefix_beam_search
 from t2t.models.deepspeech2 import BLANK_ID, lm_characters
+from t2t.test_time_adaptation import UtteranceAdapter
 from t2t.word_lm import WordNgramLM
 
 
-def frame_log_probs(run: run_dir.Run, split: str, batch_size: int,
-                    max_examples: int) -> tuple[list[np.ndarray], list[str]]:
-    """([frames, vocab] log-probabilities of each utterance, its reference transcript)."""
+def frame_log_probs(run: run_dir.Run, split: str, batch_size: int, max_examples: int,
+                    adapter: UtteranceAdapter | None = None) -> tuple[list[np.ndarray], list[str]]:
+    """([frames, vocab] log-probabilities of each utterance, its reference transcript); with an
+    adapter, utterances go one at a time, each through the model adapted to it."""
     dataset = run.problem.dataset(split, run.data_dir)
     if max_examples:
         dataset = dataset.take(max_examples)
-    dataset = dataset.padded_batch(batch_size)
-    network = tf.function(lambda inputs: run.model.decoding_logits({"inputs": inputs}))
+    dataset = dataset.padded_batch(1 if adapter else batch_size)
+    network = tf.function(lambda inputs: run.model.decoding_logits({"inputs": inputs}),
+                          reduce_retracing=True)
     log_probs, references = [], []
     for batch in dataset.as_numpy_iterator():
-        logits, lengths = network(tf.constant(batch["inputs"]))
+        inputs = tf.constant(batch["inputs"])
+        with adapter.adapted(inputs) if adapter else contextlib.nullcontext():
+            logits, lengths = network(inputs)
         for row, length in zip(tf.nn.log_softmax(logits).numpy(), lengths.numpy()):
             log_probs.append(row[:length])
         references += [run.problem.decode_targets(ids.tolist()) for ids in batch["targets"]]
@@ -60,17 +68,26 @@ def main() -> None:
     parser.add_argument("--lm_bonuses", default="0,0.5,1,2,3")
     parser.add_argument("--max_examples", type=int, default=0, help="0 = the whole split")
     parser.add_argument("--batch_size", type=int, default=32)
+    parser.add_argument("--adapt_steps", type=int, default=0,
+                        help="test-time adaptation steps per utterance (0: none)")
+    parser.add_argument("--adapt_learning_rate", type=float, default=0.0)
     args = parser.parse_args()
 
     run = run_dir.rebuild(args.output_dir)
     checkpoint = args.checkpoint_path or tf.train.latest_checkpoint(args.output_dir)
     tf.train.Checkpoint(model=run.model).read(checkpoint).expect_partial()
-    log_probs, references = frame_log_probs(run, args.split, args.batch_size, args.max_examples)
+    adapter = (UtteranceAdapter(run.model, args.adapt_steps, args.adapt_learning_rate)
+               if args.adapt_steps else None)
+    log_probs, references = frame_log_probs(run, args.split, args.batch_size, args.max_examples,
+                                            adapter)
     lm = CharNgramLM.load(args.lm)
     word_lms = {path: WordNgramLM.load(path) for path in args.word_lm.split(",") if path} or {
         "": None}
     id_to_char = lm_characters(lm)
-    print(f"{checkpoint}, {args.split}: {len(references)} utterances, beam {args.beam_size}\n")
+    adaptation = (f", adapted ({args.adapt_steps} steps at {args.adapt_learning_rate:g})"
+                  if adapter else "")
+    print(f"{checkpoint}, {args.split}: {len(references)} utterances, beam {args.beam_size}"
+          f"{adaptation}\n")
     print("| word LM | lm_weight | lm_bonus | WER % | CER % |\n|---|---|---|---|---|")
     results = []
     for (path, word_lm), weight, bonus in itertools.product(

@@ -51,6 +51,9 @@ class DecodeParams:
       lm_weight: α, the weight of the LM's log-probability in the fused score.
       lm_bonus: β, added to the fused score per decoded character (offsets the LM's preference
         for short transcripts).
+      adapt_steps: if > 0 (CTC models only), each utterance is decoded alone after this many
+        steps of test-time adaptation to it (`t2t.test_time_adaptation`).
+      adapt_learning_rate: the Adam step size of that adaptation.
     """
     beam_size: int = 1
     alpha: float = 0.6
@@ -64,12 +67,15 @@ class DecodeParams:
     word_lm_path: str = ""
     lm_weight: float = 0.0
     lm_bonus: float = 0.0
+    adapt_steps: int = 0
+    adapt_learning_rate: float = 0.0
 
     def __post_init__(self):
         problems = [f"{name}={getattr(self, name)} must be >= {low}"
                     for name, low in [("beam_size", 1), ("alpha", 0), ("extra_length", 0),
                                       ("max_length", 0), ("temperature", 0), ("top_k", 0),
-                                      ("batch_size", 1), ("lm_weight", 0)]
+                                      ("batch_size", 1), ("lm_weight", 0),
+                                      ("adapt_steps", 0), ("adapt_learning_rate", 0)]
                     if getattr(self, name) < low]
         if self.temperature > 0 and self.beam_size > 1:
             problems.append("sampling (temperature > 0) and beam search (beam_size > 1) "
@@ -82,6 +88,8 @@ class DecodeParams:
                          if getattr(self, name)]
         elif self.beam_size == 1:
             problems.append("lm_path needs beam search (beam_size > 1)")
+        if self.adapt_steps and not self.adapt_learning_rate:
+            problems.append(f"adapt_steps={self.adapt_steps} needs adapt_learning_rate > 0")
         if problems:
             raise ValueError("invalid decode params: " + "; ".join(problems))
 

@@ -5,10 +5,12 @@
     decoder.decode_split(data_dir, "test", 200)           → (hypotheses, references)
 
 Examples are sorted by length and decoded in batches of `params.batch_size`, then returned in
-their original order.
+their original order. With `params.adapt_steps` (CTC models), each example is decoded alone, by the
+model adapted to it (`t2t.test_time_adaptation`).
 """
 from __future__ import annotations
 
+import contextlib
 from typing import Sequence
 
 import numpy as np
@@ -17,6 +19,7 @@ import tensorflow as tf
 from t2t.decoding import DecodeParams
 from t2t.model import EOS_ID, PAD_ID, Model
 from t2t.problem import Problem
+from t2t.test_time_adaptation import UtteranceAdapter
 
 
 class Inference:
@@ -26,6 +29,8 @@ class Inference:
         self.problem, self.model, self.params = problem, model, params
         self._infer = tf.function(lambda inputs: model.infer({"inputs": inputs}, params),
                                   reduce_retracing=True)
+        self._adapter = (UtteranceAdapter(model, params.adapt_steps, params.adapt_learning_rate)
+                         if params.adapt_steps else None)
 
     def decode_ids(self, inputs: Sequence[Sequence[int] | np.ndarray]) -> list[list[int]]:
         """Decodes inputs → output ids, cut before the first EOS.
@@ -36,18 +41,25 @@ class Inference:
         inputs = [np.asarray(example) for example in inputs]
         outputs: list[list[int]] = [[] for _ in inputs]
         order = sorted(range(len(inputs)), key=lambda index: len(inputs[index]))
-        for start in range(0, len(order), self.params.batch_size):
-            chunk = order[start:start + self.params.batch_size]
+        batch_size = 1 if self._adapter else self.params.batch_size
+        for start in range(0, len(order), batch_size):
+            chunk = order[start:start + batch_size]
             longest = max(len(inputs[index]) for index in chunk)
             first = inputs[chunk[0]]
             padded = np.full([len(chunk), longest, *first.shape[1:]], PAD_ID,
                              np.int32 if first.dtype.kind in "iu" else np.float32)
             for row, index in enumerate(chunk):
                 padded[row, :len(inputs[index])] = inputs[index]
-            decoded = self._infer(tf.constant(padded))["outputs"].numpy()
+            decoded = self._decode_batch(tf.constant(padded))
             for row, index in enumerate(chunk):
                 outputs[index] = _until_eos(decoded[row])
         return outputs
+
+    def _decode_batch(self, inputs: tf.Tensor) -> np.ndarray:
+        """inputs [batch, length, ...] → output ids [batch, output_length] (one example when
+        adapting)."""
+        with self._adapter.adapted(inputs) if self._adapter else contextlib.nullcontext():
+            return self._infer(inputs)["outputs"].numpy()
 
     def decode_texts(self, texts: Sequence[str]) -> list[str]:
         """Encodes each text with the problem's input codec, decodes, returns target text.
