@@ -1,6 +1,6 @@
 """Chooses the LM fusion weights of a CTC run on a dev split: WER for every (lm_weight, lm_bonus)
-pair of a grid, with a character LM and optionally word LMs (several, comma-separated, are each
-tried with every pair, e.g. to compare lexicons).
+pair of a grid, with a character LM and optionally word LMs (several of either, comma-separated,
+are each tried with every pair, e.g. to compare smoothings or lexicons).
 
     python benchmarks/tune_lm.py --output_dir=RUN --lm=LM.json [--word_lm=WORDS.json,...] \
         --split=dev --lm_weights=0.25,0.5,1 --lm_bonuses=0,1,2
@@ -59,7 +59,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output_dir", required=True)
     parser.add_argument("--checkpoint_path", default="", help="default: the latest")
-    parser.add_argument("--lm", required=True, help="a character LM written by t2t-char-lm")
+    parser.add_argument("--lm", required=True,
+                        help="character LMs written by t2t-char-lm, comma-separated")
     parser.add_argument("--word_lm", default="",
                         help="word LMs written by t2t-word-lm, comma-separated")
     parser.add_argument("--split", default="dev")
@@ -80,30 +81,35 @@ def main() -> None:
                if args.adapt_steps else None)
     log_probs, references = frame_log_probs(run, args.split, args.batch_size, args.max_examples,
                                             adapter)
-    lm = CharNgramLM.load(args.lm)
+    char_lms = {path: CharNgramLM.load(path) for path in args.lm.split(",")}
     word_lms = {path: WordNgramLM.load(path) for path in args.word_lm.split(",") if path} or {
         "": None}
-    id_to_char = lm_characters(lm)
+    id_to_char = lm_characters(next(iter(char_lms.values())))
     adaptation = (f", adapted ({args.adapt_steps} steps at {args.adapt_learning_rate:g})"
                   if adapter else "")
     print(f"{checkpoint}, {args.split}: {len(references)} utterances, beam {args.beam_size}"
           f"{adaptation}\n")
-    print("| word LM | lm_weight | lm_bonus | WER % | CER % |\n|---|---|---|---|---|")
+    print("| character LM | word LM | lm_weight | lm_bonus | WER % | CER % |\n"
+          "|---|---|---|---|---|---|")
     results = []
-    for (path, word_lm), weight, bonus in itertools.product(
-            word_lms.items(), map(float, args.lm_weights.split(",")),
+    for (char_path, lm), (word_path, word_lm), weight, bonus in itertools.product(
+            char_lms.items(), word_lms.items(), map(float, args.lm_weights.split(",")),
             map(float, args.lm_bonuses.split(","))):
+        if lm_characters(lm) != id_to_char:
+            raise ValueError(f"--lm={char_path}: another alphabet than {next(iter(char_lms))}'s")
         hypotheses = [run.problem.decode_targets(ctc_prefix_beam_search(
             utterance, BLANK_ID, id_to_char, lm, weight, bonus, args.beam_size,
             word_lm=word_lm).ids)
             for utterance in log_probs]
         word_errors = wer.word_error_rate(hypotheses, references)
-        results.append((word_errors, weight, bonus, path))
-        print(f"| {path or '-'} | {weight:g} | {bonus:g} | {100 * word_errors:.1f} "
+        results.append((word_errors, weight, bonus, char_path, word_path))
+        print(f"| {char_path} | {word_path or '-'} | {weight:g} | {bonus:g} "
+              f"| {100 * word_errors:.1f} "
               f"| {100 * wer.character_error_rate(hypotheses, references):.1f} |", flush=True)
-    best = min(results)
-    print(f"\nbest on {args.split}: {f'word LM {best[3]}, ' if best[3] else ''}"
-          f"lm_weight={best[1]:g},lm_bonus={best[2]:g} (WER {100 * best[0]:.1f} %)")
+    word_errors, weight, bonus, char_path, word_path = min(results)
+    print(f"\nbest on {args.split}: character LM {char_path}, "
+          f"{f'word LM {word_path}, ' if word_path else ''}"
+          f"lm_weight={weight:g},lm_bonus={bonus:g} (WER {100 * word_errors:.1f} %)")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
     t2t-char-lm --problem=speech_espeak_en --data_dir=~/t2t_data --output=~/lm/espeak7.json
     t2t-char-lm --text_file=sentences.txt --order=5 --output=lm.json
+    t2t-char-lm --problem=speech_espeak_en --data_dir=~/t2t_data --order=9 --smoothing=kneser_ney \
+        --output=~/lm/espeak9kn.json
     t2t-decoder --output_dir=~/t2t_train/ds2 --data_dir=~/t2t_data --decode_split=test \
         --decode_hparams="beam_size=16,lm_path=/abs/lm/espeak7.json,lm_weight=0.5,lm_bonus=1"
 
@@ -23,7 +25,7 @@ import sys
 from absl import app, flags, logging
 
 from t2t import registry
-from t2t.char_lm import CharNgramLM
+from t2t.char_lm import SMOOTHINGS, CharNgramLM
 from t2t.data_gen import transcripts
 from t2t.scripts import common
 
@@ -43,6 +45,9 @@ def define_flags(default_order: int = 7, unit: str = "characters") -> None:
     flags.DEFINE_string("text_file", "", "Normalized sentences, one per line.")
     flags.DEFINE_integer("order", default_order, f"n of the n-gram model ({unit} of context + 1).")
     flags.DEFINE_string("output", "", "Where the LM is written (JSON).")
+    flags.DEFINE_enum("smoothing", "witten_bell", list(SMOOTHINGS),
+                      "How counts become probabilities (t2t.char_lm): interpolated Witten–Bell, or "
+                      "modified Kneser–Ney, which predicts new text better at high orders.")
 
 
 def main(argv: list[str]) -> None:
@@ -50,13 +55,14 @@ def main(argv: list[str]) -> None:
         return
     with common.user_errors_as_usage():
         sentences = training_sentences()
-        lm = CharNgramLM.train(sentences, FLAGS.order, transcripts.ALPHABET)
+        lm = CharNgramLM.train(sentences, FLAGS.order, transcripts.ALPHABET, FLAGS.smoothing)
         output = os.path.expanduser(FLAGS.output)
         lm.save(output)
     characters = sum(map(len, sentences))
     log_prob = sum(map(lm.sentence_log_prob, sentences))
-    logging.info("%d-gram character LM on %d sentences, %d characters: training perplexity %.3f "
-                 "per symbol; written to %s", FLAGS.order, len(sentences), characters,
+    logging.info("%d-gram %s character LM on %d sentences, %d characters: training perplexity "
+                 "%.3f per symbol; written to %s", FLAGS.order, FLAGS.smoothing, len(sentences),
+                 characters,
                  math.exp(-log_prob / (characters + len(sentences))), output)
 
 

@@ -4,12 +4,15 @@ character LM of t2t-char-lm.
 
     t2t-char-lm --problem=speech_espeak_en --data_dir=~/t2t_data --output=~/lm/espeak7.json
     t2t-word-lm --problem=speech_espeak_en --data_dir=~/t2t_data --output=~/lm/espeak_words3.json
+    t2t-word-lm --problem=speech_espeak_en --data_dir=~/t2t_data --smoothing=kneser_ney \
+        --lexicon=/usr/share/dict/american-english --output=~/lm/espeak_words3kn.json
     t2t-decoder --output_dir=~/t2t_train/ds2 --data_dir=~/t2t_data --decode_split=test \
         --decode_hparams="beam_size=16,lm_path=/abs/lm/espeak7.json,\
 word_lm_path=/abs/lm/espeak_words3.json,lm_weight=0.75,lm_bonus=1"
 
 Takes the same flags and text as t2t-char-lm (the problem's language-model text and/or a file of
-normalized sentences, each distinct sentence counted once); --order counts words (default 3).
+normalized sentences, each distinct sentence counted once, and --smoothing); --order counts words
+(default 3).
 --lexicon adds a word list, one word per line (e.g. /usr/share/dict/american-english, Debian's
 `wamerican`, which scripts/install.sh installs), whose words each get the unigram pseudo-count
 --lexicon_count (`t2t.word_lm`): entries are normalized like transcripts (lower case; curly quotes
@@ -42,12 +45,13 @@ def main(argv: list[str]) -> None:
             logging.info("--lexicon=%s: %d words; %d entries left out (not one word of the "
                          "alphabet once normalized)", FLAGS.lexicon, len(lexicon), left_out)
         lm = WordNgramLM.train(sentences, FLAGS.order, lexicon,
-                             FLAGS.lexicon_count if lexicon else 0.0)
+                               FLAGS.lexicon_count if lexicon else 0.0, FLAGS.smoothing)
         output = os.path.expanduser(FLAGS.output)
         lm.save(output)
     words = [word for sentence in sentences for word in sentence.split()]
-    logging.info("%d-gram word LM on %d sentences, %d words (%d distinct), lexicon of %d words "
-                 "(pseudo-count %g); written to %s", FLAGS.order, len(sentences), len(words),
+    logging.info("%d-gram %s word LM on %d sentences, %d words (%d distinct), lexicon of %d "
+                 "words (pseudo-count %g); written to %s", FLAGS.order, FLAGS.smoothing,
+                 len(sentences), len(words),
                  len(set(words)), len(lm.lexicon), lm.lexicon_count, output)
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from t2t import char_lm
 from t2t.char_lm import CharNgramLM
 from t2t.ctc_lm_decoding import ctc_prefix_beam_search
 from t2t.data_gen import shards, transcripts
@@ -28,9 +29,10 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
 
 
 # -- the language model
+@pytest.mark.parametrize("smoothing", ["witten_bell", "kneser_ney"])
 @pytest.mark.parametrize("order", [1, 2, 4, 7])
-def test_every_distribution_sums_to_one_and_gives_unseen_characters_mass(order):
-    lm = CharNgramLM.train(SENTENCES, order)
+def test_every_distribution_sums_to_one_and_gives_unseen_characters_mass(order, smoothing):
+    lm = CharNgramLM.train(SENTENCES, order, smoothing=smoothing)
     for context in ["", "t", "the ca", "zzzz q", "'''", "cats and dogs and cats"]:
         probabilities = [math.exp(lm.log_prob(context, char))
                          for char in transcripts.ALPHABET + CharNgramLM.END]
@@ -51,6 +53,34 @@ def test_witten_bell_probabilities_worked_out_by_hand():
     assert lm.log_prob("bbba", "b") == lm.log_prob("a", "b")
 
 
+def test_kneser_ney_backs_off_to_how_many_contexts_a_character_continues():
+    # "a" follows only START, "c" follows START and "c": after "b" (only ever followed by END),
+    # Kneser–Ney prefers "c", which continues more contexts, Witten–Bell the more frequent "a".
+    sentences = ["ab", "ab", "ab", "cc"]
+    kneser_ney = CharNgramLM.train(sentences, order=2, alphabet="abc", smoothing="kneser_ney")
+    # Too few bigrams to estimate discounts: 0.5 for every count. Continuation counts a 1, b 1,
+    # c 2, END 2 (total 6), all discounted: p(a) = 0.5 / 6 + 4 · 0.5 / 6 · 1/4 = 1/6, p(c) = 1/3.
+    # After "b" (END 3 times): 0.5 / 3 of the mass goes to those.
+    assert math.isclose(kneser_ney.log_prob("b", "a"), math.log(1 / 6 * 1 / 6))
+    assert math.isclose(kneser_ney.log_prob("b", "c"), math.log(1 / 6 * 1 / 3))
+    assert math.isclose(kneser_ney.log_prob("b", CharNgramLM.END), math.log(2.5 / 3 + 1 / 18))
+    witten_bell = CharNgramLM.train(sentences, order=2, alphabet="abc")
+    assert witten_bell.log_prob("b", "a") > witten_bell.log_prob("b", "c")
+
+
+def test_kneser_ney_discounts_follow_the_counts_of_counts():
+    # Counts of counts of one order: N1 = 4, N2 = 2, N3 = 1, N4 = 1 → Y = 0.5, D1 = 1 − 2 · 0.5 ·
+    # 2 / 4, D2 = 2 − 3 · 0.5 · 1 / 2, D3 = 3 − 4 · 0.5 · 1 / 1; without N3 and N4: 0.5 each.
+    counts = {"x": {"a": 1, "b": 1, "c": 2, "d": 3}, "y": {"a": 1, "b": 1, "c": 2, "d": 4},
+              "": {"a": 1, "b": 2}}
+    assert char_lm.kneser_ney_discounts(counts) == {1: (0.5, 1.25, 1.0), 0: (0.5, 0.5, 0.5)}
+
+
+def test_smoothing_is_checked():
+    with pytest.raises(ValueError, match="smoothing must be one of .*, got 'good_turing'"):
+        CharNgramLM.train(SENTENCES, order=3, smoothing="good_turing")
+
+
 def test_training_and_queries_reject_characters_outside_the_alphabet():
     with pytest.raises(ValueError, match=r"sentence 2 'Hello' has characters 'H' outside"):
         CharNgramLM.train(["ok", "Hello"])
@@ -63,25 +93,30 @@ def test_training_and_queries_reject_characters_outside_the_alphabet():
         lm.log_prob("tH", "e")
 
 
-def test_save_and_load_round_trip(tmp_path):
-    lm = CharNgramLM.train(SENTENCES, order=5)
+@pytest.mark.parametrize("smoothing", ["witten_bell", "kneser_ney"])
+def test_save_and_load_round_trip(tmp_path, smoothing):
+    lm = CharNgramLM.train(SENTENCES, order=5, smoothing=smoothing)
     path = tmp_path / "lm.json"
     lm.save(str(path))
     assert os.listdir(tmp_path) == ["lm.json"]  # the temporary file was renamed into place
     loaded = CharNgramLM.load(str(path))
-    assert (loaded.order, loaded.alphabet) == (5, transcripts.ALPHABET)
+    assert (loaded.order, loaded.alphabet, loaded.smoothing) == (5, transcripts.ALPHABET,
+                                                                 smoothing)
     for context in ["", "the c", "dogs", "q"]:
         np.testing.assert_array_equal(loaded.log_distribution(context),
                                       lm.log_distribution(context))
-    assert json.loads(path.read_text())["version"] == 1
+    assert json.loads(path.read_text())["version"] == 2
 
 
 @pytest.mark.parametrize("content, message", [
     ("not json", "is not a character LM written by t2t-char-lm"),
     ('{"a": 1}', "is not a character LM written by t2t-char-lm"),
-    ('{"format": "t2t-char-ngram-lm", "version": 99}', "version 99, but this t2t reads version 1"),
-    ('{"format": "t2t-char-ngram-lm", "version": 1, "order": 2, "alphabet": "ab", '
-     '"counts": {"c": {"a": 1}}}', "malformed character LM: context 'c'"),
+    ('{"format": "t2t-char-ngram-lm", "version": 99}', "version 99, but this t2t reads version 2"),
+    ('{"format": "t2t-char-ngram-lm", "version": 2, "order": 2, "alphabet": "ab", '
+     '"smoothing": "witten_bell", "counts": {"c": {"a": 1}}}',
+     "malformed character LM: context 'c'"),
+    ('{"format": "t2t-char-ngram-lm", "version": 2, "order": 2, "alphabet": "ab", "counts": {}}',
+     "malformed character LM: smoothing None is not one of"),
 ])
 def test_load_rejects_other_files_naming_them(tmp_path, content, message):
     path = tmp_path / "bad.json"
@@ -262,11 +297,12 @@ def test_cli_trains_on_train_transcripts_and_text_and_rejects_bad_text(tmp_path)
     text_file.write_text("from the file\n\nheard in training\n")  # a repeat counts once
     output = tmp_path / "lm" / "lm.json"
     result = run_tool("char_lm", f"--problem={problem}", f"--data_dir={data_dir}",
-                      f"--text_file={text_file}", "--order=3", f"--output={output}")
+                      f"--text_file={text_file}", "--order=3", "--smoothing=kneser_ney",
+                      f"--output={output}")
     assert result.returncode == 0, result.stderr
-    assert "on 2 sentences, 30 characters" in result.stderr
+    assert "3-gram kneser_ney character LM on 2 sentences, 30 characters" in result.stderr
     lm = CharNgramLM.load(str(output))
-    assert lm.order == 3
+    assert (lm.order, lm.smoothing) == (3, "kneser_ney")
     contexts = "".join(json.loads(output.read_text())["counts"])
     assert "in" in contexts and "fi" in contexts and "yz" not in contexts  # never dev/test text
 

@@ -24,10 +24,11 @@ SENTENCES = ["the cat sat", "the cat ran", "a dog ran", "the dog"]
 
 
 # -- the language model
+@pytest.mark.parametrize("smoothing", ["witten_bell", "kneser_ney"])
 @pytest.mark.parametrize("lexicon", [(), ("zebra", "cat", "gnu")])
 @pytest.mark.parametrize("order", [1, 2, 3])
-def test_every_distribution_sums_to_one_over_the_spelled_words_and_end(order, lexicon):
-    lm = WordNgramLM.train(SENTENCES, order, lexicon, lexicon_count=0.7)
+def test_every_distribution_sums_to_one_over_the_spelled_words_and_end(order, lexicon, smoothing):
+    lm = WordNgramLM.train(SENTENCES, order, lexicon, lexicon_count=0.7, smoothing=smoothing)
     # A spelling model over a finite set of words, seen and unseen ones; "gnu" is only in the
     # lexicon (not spellable), so its probability is the lexicon's share alone.
     words = ["the", "cat", "sat", "ran", "a", "dog", "zebra", "cow"]
@@ -54,6 +55,28 @@ def test_witten_bell_probabilities_worked_out_by_hand():
     assert math.isclose(lm.log_prob(["z"], "b", math.log(p_spell)), math.log(unigram_b))
 
 
+def test_kneser_ney_probabilities_worked_out_by_hand():
+    lm = WordNgramLM.train(["a b", "c b", "a d"], order=2, lexicon=["e"], lexicon_count=0.5,
+                           smoothing="kneser_ney")
+    # Too few n-grams to estimate discounts: 0.5 for every count. Unigram continuation counts
+    # (distinct words before): a 1 (START), c 1, b 2 (a, c), d 1, END 2 (b, d): 7, discounted by
+    # 5 · 0.5; with the lexicon's 0.5 for "e" the denominator is 7.5.
+    p_spell = 0.25
+    unigram_b = (2 - 0.5 + 2.5 * p_spell) / 7.5
+    unigram_e = (0.5 + 2.5 * p_spell) / 7.5
+    assert math.isclose(lm.log_prob(["z"], "b", math.log(p_spell)), math.log(unigram_b))
+    assert math.isclose(lm.log_prob(["z"], "e", math.log(p_spell)), math.log(unigram_e))
+    # After "a": b 1, d 1 (full order: plain counts), each discounted by 0.5.
+    assert math.isclose(lm.log_prob(["a"], "b", math.log(p_spell)),
+                        math.log((1 - 0.5) / 2 + 1 / 2 * unigram_b))
+    assert math.isclose(lm.log_prob(["a"], WordNgramLM.END), math.log(1 / 2 * 1.5 / 7.5))
+    witten_bell = WordNgramLM.train(["a b", "c b", "a d"], order=2, lexicon=["e"],
+                                    lexicon_count=0.5)
+    assert witten_bell.log_prob(["a"], "b", -1.0) != lm.log_prob(["a"], "b", -1.0)
+    with pytest.raises(ValueError, match="smoothing must be one of .*, got 'katz'"):
+        WordNgramLM.train(["a b"], smoothing="katz")
+
+
 def test_a_lexicon_adds_its_pseudo_count_to_the_unigrams():
     lm = WordNgramLM.train(["a b", "a c"], order=2, lexicon=["b", "d", "e"], lexicon_count=0.5)
     # Unigrams (after a history never seen): 6 tokens, 4 types, and 3 lexicon words of
@@ -71,16 +94,25 @@ def test_a_lexicon_adds_its_pseudo_count_to_the_unigrams():
         WordNgramLM.train(["a b"], lexicon=["two words"], lexicon_count=1)
 
 
-def test_save_and_load_round_trip(tmp_path):
-    lm = WordNgramLM.train(SENTENCES, order=3, lexicon=["zebra", "the"], lexicon_count=0.25)
+@pytest.mark.parametrize("smoothing", ["witten_bell", "kneser_ney"])
+def test_save_and_load_round_trip(tmp_path, smoothing):
+    lm = WordNgramLM.train(SENTENCES, order=3, lexicon=["zebra", "the"], lexicon_count=0.25,
+                           smoothing=smoothing)
     path = tmp_path / "words.json"
     lm.save(str(path))
     loaded = WordNgramLM.load(str(path))
     assert loaded.lexicon == {"zebra", "the"} and loaded.lexicon_count == 0.25
+    assert loaded.smoothing == smoothing
     for history, word in [((), "the"), (("the",), "cat"), (("the", "cat"), "sat"),
                           (("a", "dog"), "zebra"), (("a", "dog"), "gnu")]:
         assert loaded.log_prob(history, word, -3.0) == lm.log_prob(history, word, -3.0)
     assert [p.name for p in tmp_path.iterdir()] == ["words.json"]  # no temporary file left
+
+
+def word_lm_file(**fields) -> str:
+    """The JSON of an order-2 word LM file of this version with `fields`."""
+    return json.dumps({"format": "t2t-word-ngram-lm", "version": 3, "order": 2,
+                       "smoothing": "witten_bell", **fields})
 
 
 @pytest.mark.parametrize("content, message", [
@@ -88,19 +120,16 @@ def test_save_and_load_round_trip(tmp_path):
     (json.dumps({"format": "t2t-char-ngram-lm"}), "no \"format\""),
     (json.dumps({"format": "t2t-word-ngram-lm", "version": 99}), "version 99"),
     (json.dumps({"format": "t2t-word-ngram-lm", "version": 1, "order": 2,
-                 "counts": {"a": {"c": 1}}}), "version 1, but this t2t reads version 2; retrain"),
-    (json.dumps({"format": "t2t-word-ngram-lm", "version": 2, "order": 2,
-                 "counts": {"a b": {"c": 1}}}), "history 'a b' is not 1 words"),
-    (json.dumps({"format": "t2t-word-ngram-lm", "version": 2, "order": 2,
-                 "counts": {"a": {"c": 0}}}), "not {word: positive integer}"),
-    (json.dumps({"format": "t2t-word-ngram-lm", "version": 2, "order": 2,
-                 "counts": {"a": {"c": 1}}}), "\"lexicon\" must be a list of words"),
-    (json.dumps({"format": "t2t-word-ngram-lm", "version": 2, "order": 2,
-                 "counts": {"a": {"c": 1}}, "lexicon": ["b"], "lexicon_count": "1"}),
+                 "counts": {"a": {"c": 1}}}), "version 1, but this t2t reads version 3; retrain"),
+    (word_lm_file(counts={"a b": {"c": 1}}), "history 'a b' is not 1 words"),
+    (word_lm_file(counts={"a": {"c": 0}}), "not {word: positive integer}"),
+    (word_lm_file(counts={"a": {"c": 1}}), "\"lexicon\" must be a list of words"),
+    (word_lm_file(counts={"a": {"c": 1}}, lexicon=["b"], lexicon_count="1"),
      "lexicon_count '1' is not a finite number >= 0"),
-    (json.dumps({"format": "t2t-word-ngram-lm", "version": 2, "order": 2,
-                 "counts": {"a": {"c": 1}}, "lexicon": ["</s>"], "lexicon_count": 1}),
+    (word_lm_file(counts={"a": {"c": 1}}, lexicon=["</s>"], lexicon_count=1),
      "lexicon entry '</s>' is not a word"),
+    (word_lm_file(counts={"a": {"c": 1}}, lexicon=[], lexicon_count=0, smoothing="ney"),
+     "smoothing 'ney' is not one of"),
 ])
 def test_load_rejects_other_files_naming_them(tmp_path, content, message):
     path = tmp_path / "lm.json"
@@ -216,7 +245,7 @@ def test_cli_trains_on_text_once_per_sentence_and_rejects_bad_text(tmp_path):
     output = tmp_path / "lm" / "words.json"
     result = run_tool("word_lm", f"--text_file={text_file}", "--order=2", f"--output={output}")
     assert result.returncode == 0, result.stderr
-    assert "2-gram word LM on 2 sentences, 5 words (5 distinct)" in result.stderr
+    assert "2-gram witten_bell word LM on 2 sentences, 5 words (5 distinct)" in result.stderr
     counts = json.loads(output.read_text())["counts"]
     assert counts["the"] == {"cat": 1} and counts["<s>"] == {"the": 1, "a": 1}
     assert WordNgramLM.load(str(output)).order == 2
@@ -224,11 +253,13 @@ def test_cli_trains_on_text_once_per_sentence_and_rejects_bad_text(tmp_path):
     word_list = tmp_path / "words.txt"  # like /usr/share/dict/american-english
     word_list.write_text("Zebra\nzebra\n\nZorn\u2019s\ncaf\u00e9\nR2D2\ntwo words\n", encoding="utf-8")
     result = run_tool("word_lm", f"--text_file={text_file}", "--order=2", f"--output={output}",
-                      f"--lexicon={word_list}", "--lexicon_count=0.3")
+                      f"--lexicon={word_list}", "--lexicon_count=0.3",
+                      "--smoothing=kneser_ney")
     assert result.returncode == 0, result.stderr
     assert "2 words; 3 entries left out" in result.stderr
     lm = WordNgramLM.load(str(output))
     assert lm.lexicon == {"zebra", "zorn's"} and lm.lexicon_count == 0.3
+    assert lm.smoothing == "kneser_ney"
     with pytest.raises(FileNotFoundError, match="--lexicon=.*none.txt: no such file"):
         word_lm_tool.read_word_list(str(tmp_path / "none.txt"))
     word_list.write_text("caf\u00e9\n\n", encoding="utf-8")
