@@ -25,8 +25,9 @@ import sys
 from absl import app, flags, logging
 
 from t2t import registry
-from t2t.char_lm import SMOOTHINGS, CharNgramLM
+from t2t.char_lm import CharNgramLM
 from t2t.data_gen import transcripts
+from t2t.ngram_smoothing import SMOOTHINGS
 from t2t.scripts import common
 
 FLAGS = flags.FLAGS

@@ -22,18 +22,14 @@ unseen context (count 0) falls back to p(c | h'), and the empty context interpol
 uniform distribution over alphabet + END. So every symbol of alphabet + END has a non-zero
 probability, and the distribution over them sums to 1 for any context.
 
-Interpolated modified Kneser–Ney (Chen & Goodman 1998) subtracts a discount D(n) from each count
+Interpolated modified Kneser–Ney (`t2t.ngram_smoothing`) subtracts a discount D(n) from each count
 n instead, D1, D2 or D3 for counts 1, 2, ≥ 3, and gives the subtracted mass to the shorter context:
 
     p(c | h) = max(n(h, c) − D(n(h, c)), 0) / n(h) + (Σ_c' D(n(h, c'))) / n(h) · p(c | h')
 
-At the full order n(h, c) is the count of h followed by c; at every shorter order it is the number
-of distinct symbols seen before h c (how many contexts c continues, not how often), except for
-contexts that begin with START, whose only left neighbour is START, which keep their counts. The
-discounts of each order come from its counts of counts N1..N4 (Y = N1 / (N1 + 2 N2), D1 = 1 − 2 Y
-N2 / N1, D2 = 2 − 3 Y N3 / N2, D3 = 3 − 4 Y N4 / N3); an order with too few n-grams for that (some
-Nk = 0) uses 0.5 for every count. On the fortune text of speech_espeak_en it predicts dev
-transcripts better than Witten–Bell, the more so at high orders (docs/benchmarks.md).
+where below the full order n(h, c) counts the distinct symbols seen before h c. On the fortune
+text of speech_espeak_en it predicts dev transcripts better than Witten–Bell, and unlike it does not
+get worse from order 7 to 9 (docs/benchmarks.md).
 
 File format: JSON {"format": "t2t-char-ngram-lm", "version": 2, "order": int, "alphabet": str,
 "smoothing": "witten_bell" | "kneser_ney", "counts": {context: {symbol: count}}}, holding only the
@@ -44,21 +40,18 @@ from __future__ import annotations
 
 import collections
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import numpy as np
 
 from t2t import json_files
 from t2t.data_gen import transcripts
+from t2t.ngram_smoothing import SMOOTHINGS, kneser_ney_counts, kneser_ney_discounts
 
 FORMAT = "t2t-char-ngram-lm"
 VERSION = 2  # 2 added the smoothing
-SMOOTHINGS = ("witten_bell", "kneser_ney")
 # Contexts whose distributions stay cached; a beam search touches far fewer per utterance.
 _CACHE_SIZE = 1 << 16
-# Kneser–Ney discounts are kept at least this large, so that every context leaves some probability
-# to the symbols it was never followed by.
-_MIN_DISCOUNT = 0.05
 
 
 class CharNgramLM:
@@ -90,7 +83,7 @@ class CharNgramLM:
                 self._followers[context[len(context) - length:]].update(symbols)
         self._followers = dict(self._followers)
         if smoothing == "kneser_ney":
-            self._followers = _kneser_ney_counts(self._followers, order, self.START)
+            self._followers = kneser_ney_counts(self._followers, order, self.START)
             self._discounts = kneser_ney_discounts(self._followers)
         self._uniform = np.full(len(self._index), 1.0 / len(self._index))
         self._probabilities = functools.lru_cache(maxsize=_CACHE_SIZE)(self._compute_probabilities)
@@ -187,40 +180,6 @@ class CharNgramLM:
         data = json_files.read(path, FORMAT, VERSION, "character LM", "t2t-char-lm",
                                check=_format_problem)
         return cls(data["order"], data["alphabet"], data["counts"], data["smoothing"])
-
-
-def _kneser_ney_counts(followers: dict[str, collections.Counter], order: int,
-                       start: str) -> dict[str, dict[str, int]]:
-    """The counts Kneser–Ney reads after each context: the counts themselves for full-order
-    contexts and those beginning with `start`, elsewhere for each symbol the number of distinct
-    symbols seen before context + symbol (its continuation count)."""
-    continuations: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
-    for context, symbols in followers.items():
-        if context:
-            continuations[context[1:]].update(symbols.keys())
-    return {context: dict(symbols) if len(context) == order - 1 or context.startswith(start)
-            else dict(continuations[context])
-            for context, symbols in followers.items()}
-
-
-def kneser_ney_discounts(counts: dict[Sequence, dict[str, int]]) -> dict[int, tuple[float, ...]]:
-    """{context length: (D1, D2, D3)}: modified Kneser–Ney discounts from the counts read after
-    the contexts of each length (characters here, words in `t2t.word_lm`), from their counts of
-    counts (see the module docstring), each kept within [_MIN_DISCOUNT, the count it is for]."""
-    counts_of_counts: dict[int, collections.Counter] = collections.defaultdict(collections.Counter)
-    for context, symbols in counts.items():
-        counts_of_counts[len(context)].update(symbols.values())
-    discounts = {}
-    for length, of_counts in counts_of_counts.items():
-        n1, n2, n3, n4 = (of_counts[count] for count in (1, 2, 3, 4))
-        if not (n1 and n2 and n3 and n4):
-            discounts[length] = (0.5, 0.5, 0.5)
-            continue
-        y = n1 / (n1 + 2 * n2)
-        estimates = (1 - 2 * y * n2 / n1, 2 - 3 * y * n3 / n2, 3 - 4 * y * n4 / n3)
-        discounts[length] = tuple(min(max(estimate, _MIN_DISCOUNT), count)
-                                  for count, estimate in enumerate(estimates, 1))
-    return discounts
 
 
 def _check_config(order: int, alphabet: str, smoothing: str) -> None:

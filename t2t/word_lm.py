@@ -24,8 +24,8 @@ A lexicon L (e.g. a dictionary's word list) gives each of its words a pseudo-cou
 likelier than a spelling no one has written, while the text's n-grams keep deciding between words
 they have seen. Without a lexicon (c · |L| = 0) this is plain Witten–Bell.
 
-Modified Kneser–Ney (smoothing "kneser_ney"; see `t2t.char_lm` for the discounts D1, D2, D3 of
-counts 1, 2, ≥ 3, estimated per order) subtracts a discount from each count and gives the
+Modified Kneser–Ney (smoothing "kneser_ney"; `t2t.ngram_smoothing` estimates the discounts D1, D2,
+D3 of counts 1, 2, ≥ 3 per order) subtracts a discount from each count and gives the
 subtracted mass to the shorter history, reading continuation counts at every order but the full
 one (the number of distinct words seen before h w instead of the count of h w; histories that begin
 with START keep their counts):
@@ -52,7 +52,7 @@ import math
 from collections.abc import Iterable, Sequence
 
 from t2t import json_files
-from t2t.char_lm import SMOOTHINGS, kneser_ney_discounts
+from t2t.ngram_smoothing import SMOOTHINGS, discount, kneser_ney_counts, kneser_ney_discounts
 
 FORMAT = "t2t-word-ngram-lm"
 VERSION = 3  # 2 added the lexicon, 3 the smoothing
@@ -89,11 +89,11 @@ class WordNgramLM:
                 followers[history_words[len(history_words) - length:]].update(words)
         self._followers = {history: dict(words) for history, words in followers.items()}
         if smoothing == "kneser_ney":
-            self._followers = _kneser_ney_counts(self._followers, order, self.START)
+            self._followers = kneser_ney_counts(self._followers, order, (self.START,))
             # history length → (D1, D2, D3); history → (count(h), the mass its discounts free).
             self._discounts = kneser_ney_discounts(self._followers)
             self._totals = {history: (sum(words.values()),
-                                      sum(_discount(self._discounts[len(history)], count)
+                                      sum(discount(self._discounts[len(history)], count)
                                           for count in words.values()))
                             for history, words in self._followers.items()}
         else:
@@ -158,7 +158,7 @@ class WordNgramLM:
             count = followers.get(word, 0)
             total, freed = self._totals[history]  # Witten–Bell: freed = types(h)
             if self.smoothing == "kneser_ney":
-                count -= _discount(self._discounts[len(history)], count)
+                count -= discount(self._discounts[len(history)], count)
             else:
                 total += freed
             if not history:
@@ -193,26 +193,6 @@ def _check_config(order: int, smoothing: str) -> None:
         raise ValueError(f"WordNgramLM: order must be >= 1, got {order}")
     if smoothing not in SMOOTHINGS:
         raise ValueError(f"WordNgramLM: smoothing must be one of {SMOOTHINGS}, got {smoothing!r}")
-
-
-def _kneser_ney_counts(followers: dict[tuple[str, ...], dict[str, int]], order: int,
-                       start: str) -> dict[tuple[str, ...], dict[str, int]]:
-    """The counts Kneser–Ney reads after each history: the counts themselves for full-order
-    histories and those beginning with `start`, elsewhere for each word the number of distinct
-    words seen before history + word (its continuation count)."""
-    continuations: dict[tuple[str, ...], collections.Counter] = collections.defaultdict(
-        collections.Counter)
-    for history, words in followers.items():
-        if history:
-            continuations[history[1:]].update(words.keys())
-    return {history: words if len(history) == order - 1 or history[:1] == (start,)
-            else dict(continuations[history])
-            for history, words in followers.items()}
-
-
-def _discount(discounts: tuple[float, float, float], count: int) -> float:
-    """The discount of a count: D1, D2 or D3 of `discounts` for 1, 2, ≥ 3, 0 for 0."""
-    return discounts[min(count, 3) - 1] if count else 0.0
 
 
 def _lexicon_problem(lexicon: list, lexicon_count: object) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from t2t import char_lm
+from t2t import ngram_smoothing
 from t2t.char_lm import CharNgramLM
 from t2t.ctc_lm_decoding import ctc_prefix_beam_search
 from t2t.data_gen import shards, transcripts
@@ -73,7 +73,7 @@ def test_kneser_ney_discounts_follow_the_counts_of_counts():
     # 2 / 4, D2 = 2 − 3 · 0.5 · 1 / 2, D3 = 3 − 4 · 0.5 · 1 / 1; without N3 and N4: 0.5 each.
     counts = {"x": {"a": 1, "b": 1, "c": 2, "d": 3}, "y": {"a": 1, "b": 1, "c": 2, "d": 4},
               "": {"a": 1, "b": 2}}
-    assert char_lm.kneser_ney_discounts(counts) == {1: (0.5, 1.25, 1.0), 0: (0.5, 0.5, 0.5)}
+    assert ngram_smoothing.kneser_ney_discounts(counts) == {1: (0.5, 1.25, 1.0), 0: (0.5, 0.5, 0.5)}
 
 
 def test_smoothing_is_checked():
