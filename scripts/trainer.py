@@ -10,6 +10,7 @@ latest checkpoint; a different configuration for an existing --output_dir is an 
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import signal
 import sys
@@ -61,15 +62,20 @@ def main(argv: list[str]) -> None:
         run = _build_trainer()
     if run.plan.is_chief:
         config.write_config(FLAGS.output_dir, FLAGS.problem, FLAGS.model, FLAGS.data_dir)
-    # SIGTERM (kill, a scheduler's preemption) stops training like Ctrl-C: checkpoint, then exit.
-    # It also reaches runs started in the background, where the shell makes SIGINT ignored.
-    signal.signal(signal.SIGTERM, _interrupt)
+    # Ctrl-C (SIGINT) and SIGTERM (kill, a scheduler's preemption) stop training after the
+    # current step: checkpoint, then exit; a second one stops at once (still checkpointing).
+    # SIGTERM also reaches runs started in the background, where the shell makes SIGINT ignored.
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, functools.partial(_request_stop, run))
+    signal.signal(signal.SIGTERM, functools.partial(_request_stop, run))
     try:
         run.train()
     except KeyboardInterrupt:
+        run.request_stop()  # a second signal: train() still checkpointed on its way out
+    if run.stop_requested:
         # train() has saved a checkpoint on its way out; rerunning the command resumes from it.
         raise SystemExit(f"interrupted at step {run.step}; saved {run.checkpoints.latest_checkpoint}"
-                         "; run the same command again to resume") from None
+                         "; run the same command again to resume")
 
 
 def _build_trainer() -> trainer.Trainer:
@@ -91,8 +97,17 @@ def _build_trainer() -> trainer.Trainer:
     return trainer.Trainer(problem, FLAGS.model, plan, options)
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
+def _request_stop(run: trainer.Trainer, signum: int, frame: object) -> None:
+    """Signal handler: the first signal asks `run` to stop after its step; a second raises.
+
+    A flag rather than an exception at first: an exception raised wherever the signal lands can be
+    lost (e.g. Python only prints one raised inside a finalizer, and TensorFlow runs many), and
+    then the run would go on as if nothing had been asked.
+    """
+    if run.stop_requested:
+        raise KeyboardInterrupt(f"signal {signum}")
+    logging.info("signal %d: stopping after this step (again to stop at once)", signum)
+    run.request_stop()
 
 
 def _check_output_dir_config() -> None:

@@ -93,6 +93,7 @@ class Trainer:
                  hparams: TrainHparams | None = None):
         self.problem, self.plan, self.options = problem, plan, options
         self.hparams = hparams or TrainHparams()
+        self.stop_requested = False  # set by request_stop
         tf.random.set_seed(options.random_seed)
         tf.config.experimental.enable_op_determinism()
         _ensure_data(problem, options)
@@ -196,8 +197,14 @@ class Trainer:
         return self.plan.reduce_sum(self.plan.run(replica_sums, batch))
 
     # -- the loop
+    def request_stop(self) -> None:
+        """Makes `train` stop after the step it is in (and save a checkpoint); safe to call from a
+        signal handler."""
+        self.stop_requested = True
+
     def train(self) -> dict[str, float]:
-        """Trains to `train_steps` (resuming from the latest checkpoint); returns last eval."""
+        """Trains to `train_steps` (resuming from the latest checkpoint), or until `request_stop`;
+        returns the last eval."""
         options = self.options
         latest = tf.train.latest_checkpoint(options.output_dir)
         if latest:
@@ -207,7 +214,7 @@ class Trainer:
         progress = _Progress(self.step, options.train_steps)
         metrics: dict[str, float] = {}
         try:
-            while self.step < options.train_steps:
+            while self.step < options.train_steps and not self.stop_requested:
                 result = self._train_step(self._train_iterator)
                 step = self.step
                 loss = float(result["loss"])
