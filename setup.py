@@ -29,7 +29,7 @@ setup(
         # TensorFlow comes from exactly one of these, so that the CPU and CUDA wheels never clash.
         "cpu": ["tensorflow-cpu>=2.21,<2.22"],
         "gpu": ["tensorflow[and-cuda]>=2.21,<2.22"],
-        "test": ["pytest>=8", "hypothesis>=6"],
+        "test": ["pytest>=8", "pytest-xdist>=3", "hypothesis>=6"],
     },
     entry_points={
         "console_scripts": [
