@@ -1,8 +1,10 @@
 """English sentences from the Debian `fortunes` databases (/usr/share/games/fortunes).
 
 The one reader of those files, for both offline corpora (Apertium translation, espeak-ng speech).
-Every database file directly in the folder is read (not the `off/` folder of offensive fortunes,
-nor the `.dat` indexes and `.u8` links); a file holds fortunes separated by lines of "%". Each
+The databases read are the 43 of Debian's `fortunes` and `fortunes-min` packages (`DATABASES`),
+not every file in the folder: other fortune packages install theirs there too (bofh-excuses,
+anarchism, ...), and reading them would change every sentence split and so every corpus built
+from it. A file holds fortunes separated by lines of "%". Each
 fortune loses its attribution (from the first line starting with "--", e.g. "-- Mark Twain", to its
 end) and terminal overstriking ("_\\bX"), its whitespace is collapsed, and it is split into sentences
 after ".", "!" or "?" (maybe closed by a quote or parenthesis) before a capital letter.
@@ -17,6 +19,14 @@ from collections.abc import Iterator
 from t2t.data_gen import transcripts
 
 FORTUNES_DIR = "/usr/share/games/fortunes"
+# What Debian 12's `fortunes` (1:1.99.1-7.3) and `fortunes-min` install in FORTUNES_DIR, sorted.
+DATABASES = (
+    "art", "ascii-art", "computers", "cookie", "debian", "definitions", "disclaimer", "drugs",
+    "education", "ethnic", "food", "fortunes", "goedel", "humorists", "kids", "knghtbrd", "law",
+    "linux", "linuxcookie", "literature", "love", "magic", "medicine", "men-women",
+    "miscellaneous", "news", "paradoxum", "people", "perl", "pets", "platitudes", "politics",
+    "pratchett", "riddles", "science", "songs-poems", "sports", "startrek", "tao", "translate-me",
+    "wisdom", "work", "zippy")
 
 _FORTUNE_SEPARATOR = re.compile(r"^%$", re.MULTILINE)
 _OVERSTRIKE = re.compile(r".\x08")
@@ -26,18 +36,22 @@ _SENTENCE_BOUNDARY = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')]))\s+(?=[\"'(]?[A
 
 
 def fortune_files(fortunes_dir: str = FORTUNES_DIR) -> list[str]:
-    """The fortune databases directly in `fortunes_dir`, sorted.
+    """The paths of `DATABASES` in `fortunes_dir`, in that (sorted) order; other files there are
+    not read.
 
-    Raises FileNotFoundError naming the Debian package when there are none.
+    Raises FileNotFoundError naming the Debian package when there are none, and naming the missing
+    ones when only some are there.
     """
-    paths = []
-    if os.path.isdir(fortunes_dir):
-        paths = sorted(entry.path for entry in os.scandir(fortunes_dir)
-                       if entry.is_file(follow_symlinks=False)
-                       and not entry.name.endswith((".dat", ".u8")))
-    if not paths:
+    paths = [os.path.join(fortunes_dir, name) for name in DATABASES]
+    missing = [path for path in paths if not os.path.isfile(path)]
+    if len(missing) == len(paths):
         raise FileNotFoundError(f"no fortune files in {fortunes_dir}; install the Debian package "
                                 f"`fortunes` (sudo apt-get install fortunes)")
+    if missing:
+        raise FileNotFoundError(
+            f"{len(missing)} of the {len(paths)} fortune databases the corpora are built from are "
+            f"missing in {fortunes_dir}: {', '.join(os.path.basename(path) for path in missing)} "
+            f"(from Debian's `fortunes` and `fortunes-min` packages; reinstall them)")
     return paths
 
 

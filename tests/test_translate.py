@@ -116,6 +116,19 @@ def test_fortunes_are_split_into_clean_sentences():
         "Mostly symbols: $#@! %^&* ()[] {}."]] == [True, False, False, False, False]
 
 
+def test_only_the_pinned_fortune_databases_are_read(tmp_path):
+    for name in fortunes.DATABASES:
+        (tmp_path / name).write_text(f"From {name}.\n%\n", encoding="utf-8")
+    (tmp_path / "bofh-excuses").write_text("Another package's fortune.\n%\n", encoding="utf-8")
+    sentences = list(fortunes.raw_sentences(str(tmp_path)))
+    assert sentences == [f"From {name}." for name in fortunes.DATABASES]
+
+    (tmp_path / "pratchett").unlink()
+    (tmp_path / "zippy").unlink()
+    with pytest.raises(FileNotFoundError, match=r"2 of the 43 .* missing in .*: pratchett, zippy"):
+        fortunes.fortune_files(str(tmp_path))
+
+
 def test_translate_files_from_tsv_carves_dev_and_test(tmp_path):
     lines = [f"source sentence {i}\tfrase destino {i}" for i in range(400)]
     (tmp_path / "train.tsv").write_text("\n".join(lines) + "\n\n", encoding="utf-8")
