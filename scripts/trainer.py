@@ -102,11 +102,12 @@ def _request_stop(run: trainer.Trainer, signum: int, frame: object) -> None:
 
     A flag rather than an exception at first: an exception raised wherever the signal lands can be
     lost (e.g. Python only prints one raised inside a finalizer, and TensorFlow runs many), and
-    then the run would go on as if nothing had been asked.
+    then the run would go on as if nothing had been asked. The handler only sets the flag (the
+    training loop logs that it stops): a handler that logs can land inside a log line being
+    written, and writing to stderr again there raises "reentrant call", which logging swallows.
     """
     if run.stop_requested:
         raise KeyboardInterrupt(f"signal {signum}")
-    logging.info("signal %d: stopping after this step (again to stop at once)", signum)
     run.request_stop()
 
 

@@ -233,6 +233,9 @@ class Trainer:
                     self.checkpoints.save(checkpoint_number=step)
                 if step % options.eval_every == 0 or step == options.train_steps:
                     metrics = self.evaluate()
+            if self.stop_requested:
+                logging.info("stop requested: stopped after step %d of %d", self.step,
+                             options.train_steps)
         finally:
             if self.step and self.checkpoints.latest_checkpoint != self._checkpoint_path():
                 self.checkpoints.save(checkpoint_number=self.step)

@@ -179,11 +179,17 @@ def test_interrupt_saves_a_checkpoint_and_the_run_resumes(tmp_path, stop_signal)
         if "step 5/" in line:
             process.send_signal(stop_signal)
             break
-    stderr = process.communicate(timeout=120)[1]
+    try:
+        stderr = process.communicate(timeout=120)[1]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail(f"still running 120 s after signal {stop_signal}; its log ends with:\n"
+                    f"{process.communicate()[1][-3000:]}")
     assert process.returncode != 0
     match = re.search(r"interrupted at step (\d+); saved \S+/ckpt-(\d+)", stderr)
     assert match and match.group(1) == match.group(2), stderr[-2000:]
     interrupted_at = int(match.group(1))
+    assert f"stop requested: stopped after step {interrupted_at} of 100000" in stderr
     assert interrupted_at >= 5
     leftovers = [path.name for path in (tmp_path / "run").iterdir()
                  if "_temp" in path.name or ".tmp" in path.name]
