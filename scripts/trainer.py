@@ -65,7 +65,10 @@ def main(argv: list[str]) -> None:
     # Ctrl-C (SIGINT) and SIGTERM (kill, a scheduler's preemption) stop training after the
     # current step: checkpoint, then exit; a second one stops at once (still checkpointing).
     # SIGTERM also reaches runs started in the background, where the shell makes SIGINT ignored.
-    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        logging.info("SIGINT is ignored (a background run): stop this run with SIGTERM (kill %d)",
+                     os.getpid())
+    else:
         signal.signal(signal.SIGINT, functools.partial(_request_stop, run))
     signal.signal(signal.SIGTERM, functools.partial(_request_stop, run))
     try:
@@ -102,9 +105,9 @@ def _request_stop(run: trainer.Trainer, signum: int, frame: object) -> None:
 
     A flag rather than an exception at first: an exception raised wherever the signal lands can be
     lost (e.g. Python only prints one raised inside a finalizer, and TensorFlow runs many), and
-    then the run would go on as if nothing had been asked. The handler only sets the flag (the
-    training loop logs that it stops): a handler that logs can land inside a log line being
-    written, and writing to stderr again there raises "reentrant call", which logging swallows.
+    then the run would go on as if nothing had been asked. The handler does no I/O (the training
+    loop logs that it stops): it can land inside a write to stderr, and Python's buffered writers
+    are not reentrant.
     """
     if run.stop_requested:
         raise KeyboardInterrupt(f"signal {signum}")

@@ -207,6 +207,33 @@ def test_interrupt_saves_a_checkpoint_and_the_run_resumes(tmp_path, stop_signal)
 
 
 @pytest.mark.slow
+def test_a_background_run_ignores_sigint_says_so_and_stops_on_sigterm(tmp_path):
+    launcher = ("import runpy, signal; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+                "runpy.run_module('t2t.scripts.trainer', run_name='__main__')")
+    process = subprocess.Popen(
+        [sys.executable, "-c", launcher,
+         *train_args(tmp_path, "--train_steps=100000", "--log_every=1")],
+        stderr=subprocess.PIPE, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    told = False
+    for line in process.stderr:
+        told = told or f"SIGINT is ignored (a background run): stop this run with SIGTERM " \
+                       f"(kill {process.pid})" in line
+        if "step 3/" in line:
+            process.send_signal(signal.SIGINT)
+        if "step 8/" in line:  # still training after SIGINT
+            process.send_signal(signal.SIGTERM)
+            break
+    try:
+        stderr = process.communicate(timeout=120)[1]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail(f"still running 120 s after SIGTERM:\n{process.communicate()[1][-3000:]}")
+    assert told
+    match = re.search(r"interrupted at step (\d+)", stderr)
+    assert match and int(match.group(1)) >= 8, stderr[-2000:]
+
+
+@pytest.mark.slow
 def test_interactive_decoding(trained):
     tmp_path, _ = trained
     session = subprocess.run(
