@@ -168,28 +168,39 @@ def test_usr_dir_registers_a_problem_model_and_hparams_set(tmp_path):
     assert "  algorithmic_rotate\n" in help_text and "  my_tiny\n" in help_text
 
 
+def start_long_training(tmp_path, sigint: str) -> subprocess.Popen:
+    """A trainer subprocess of 100,000 steps logging every step, started with SIGINT set to
+    `sigint` ("default_int_handler": as from a terminal; "SIG_IGN": as a background job) rather
+    than with this process's disposition: in 3 of 5 full parallel runs that was ignored, and the
+    trainer (on purpose) trained on after SIGINT."""
+    launcher = (f"import runpy, signal; signal.signal(signal.SIGINT, signal.{sigint}); "
+                "runpy.run_module('t2t.scripts.trainer', run_name='__main__')")
+    return subprocess.Popen(
+        [sys.executable, "-c", launcher,
+         *train_args(tmp_path, "--train_steps=100000", "--log_every=1")],
+        stderr=subprocess.PIPE, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+
+
+def rest_of_log(process: subprocess.Popen, after: str) -> str:
+    """The rest of a trainer's stderr once it exits; kills it and fails if it is still running
+    120 s `after` (what was done to stop it)."""
+    try:
+        return process.communicate(timeout=120)[1]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail(f"still running 120 s after {after}; its log ends with:\n"
+                    f"{process.communicate()[1][-3000:]}")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
 def test_interrupt_saves_a_checkpoint_and_the_run_resumes(tmp_path, stop_signal):
-    # Started as from a terminal, where Ctrl-C is handled, rather than with this process's
-    # disposition: in 3 of 5 full parallel runs the trainer trained on after SIGINT, as it does
-    # (on purpose, like any background job) when born with SIGINT ignored.
-    launcher = ("import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
-                "runpy.run_module('t2t.scripts.trainer', run_name='__main__')")
-    command = [sys.executable, "-c", launcher,
-               *train_args(tmp_path, "--train_steps=100000", "--log_every=1")]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    process = start_long_training(tmp_path, "default_int_handler")
     for line in process.stderr:
         if "step 5/" in line:
             process.send_signal(stop_signal)
             break
-    try:
-        stderr = process.communicate(timeout=120)[1]
-    except subprocess.TimeoutExpired:
-        process.kill()
-        pytest.fail(f"still running 120 s after signal {stop_signal}; its log ends with:\n"
-                    f"{process.communicate()[1][-3000:]}")
+    stderr = rest_of_log(process, f"signal {stop_signal}")
     assert process.returncode != 0
     match = re.search(r"interrupted at step (\d+); saved \S+/ckpt-(\d+)", stderr)
     assert match and match.group(1) == match.group(2), stderr[-2000:]
@@ -208,12 +219,7 @@ def test_interrupt_saves_a_checkpoint_and_the_run_resumes(tmp_path, stop_signal)
 
 @pytest.mark.slow
 def test_a_background_run_ignores_sigint_says_so_and_stops_on_sigterm(tmp_path):
-    launcher = ("import runpy, signal; signal.signal(signal.SIGINT, signal.SIG_IGN); "
-                "runpy.run_module('t2t.scripts.trainer', run_name='__main__')")
-    process = subprocess.Popen(
-        [sys.executable, "-c", launcher,
-         *train_args(tmp_path, "--train_steps=100000", "--log_every=1")],
-        stderr=subprocess.PIPE, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    process = start_long_training(tmp_path, "SIG_IGN")
     told = False
     for line in process.stderr:
         told = told or f"SIGINT is ignored (a background run): stop this run with SIGTERM " \
@@ -223,11 +229,7 @@ def test_a_background_run_ignores_sigint_says_so_and_stops_on_sigterm(tmp_path):
         if "step 8/" in line:  # still training after SIGINT
             process.send_signal(signal.SIGTERM)
             break
-    try:
-        stderr = process.communicate(timeout=120)[1]
-    except subprocess.TimeoutExpired:
-        process.kill()
-        pytest.fail(f"still running 120 s after SIGTERM:\n{process.communicate()[1][-3000:]}")
+    stderr = rest_of_log(process, "SIGTERM")
     assert told
     match = re.search(r"interrupted at step (\d+)", stderr)
     assert match and int(match.group(1)) >= 8, stderr[-2000:]
