@@ -38,7 +38,7 @@ import tensorflow_datasets as tfds
 from absl import logging
 
 from t2t import wer
-from t2t.data_gen import audio, espeak, fortunes, shards, transcripts, vowel_swaps
+from t2t.data_gen import audio, espeak, fortunes, shards, transcripts, vowel_swaps, wordnet
 from t2t.layers import audio_features
 from t2t.model import EOS_ID, PAD_ID, ProblemInfo
 from t2t.problem import Problem
@@ -49,6 +49,8 @@ VOCAB_SIZE = FIRST_CHARACTER_ID + len(transcripts.ALPHABET)
 _ID_OF_CHARACTER = {char: FIRST_CHARACTER_ID + i for i, char in enumerate(transcripts.ALPHABET)}
 _CHARACTER_OF_ID = {i: char for char, i in _ID_OF_CHARACTER.items()}
 _INT16_SCALE = 32768.0
+# Where SpeechEspeakEn's language-model text may come from (see its lm_text_sources).
+LM_TEXT_SOURCES = ("fortunes", "wordnet")
 
 
 def zigzag(samples: np.ndarray) -> np.ndarray:
@@ -192,7 +194,9 @@ class SpeechEspeakEn(SpeechProblem):
     accents move vowels, and this asks the model to lean on the rest of the word (measured: no
     better on the dev voice; docs/benchmarks.md, "Vowel swaps"). Choices are seeded by the
     sentence, so the corpus is the same on every machine. Wavs are cached in
-    <tmp_dir>/espeak_wavs.
+    <tmp_dir>/espeak_wavs. The text of the language models (`language_model_text`) comes from
+    `lm_text_sources`: "fortunes" (train-hash fortune sentences) and, if named, "wordnet"
+    (WordNet's example sentences, `data_gen.wordnet`), held-out sentences left out of both.
 
     Args:
       min_words, max_words: sentence lengths kept, in words.
@@ -208,7 +212,7 @@ class SpeechEspeakEn(SpeechProblem):
                  train_utterances_per_sentence: int = 2,
                  words_per_minute: Sequence[int] = (140, 175, 210),
                  train_variants: Sequence[str] = ("",), train_vowel_swap_rate: float = 0.0,
-                 deltas: bool = False):
+                 lm_text_sources: Sequence[str] = ("fortunes",), deltas: bool = False):
         super().__init__(deltas)
         for name, voice in (("dev_voice", dev_voice), ("test_voice", test_voice)):
             if voice in train_voices:
@@ -240,6 +244,11 @@ class SpeechEspeakEn(SpeechProblem):
             raise ValueError(f"train_vowel_swap_rate={train_vowel_swap_rate} must be between 0 "
                              f"and 1 (the probability that a vowel is swapped)")
         self.train_vowel_swap_rate = train_vowel_swap_rate
+        unknown = [source for source in lm_text_sources if source not in LM_TEXT_SOURCES]
+        if unknown or not lm_text_sources:
+            raise ValueError(f"lm_text_sources={tuple(lm_text_sources)}: expected one or more of "
+                             f"{LM_TEXT_SOURCES}")
+        self.lm_text_sources = tuple(dict.fromkeys(lm_text_sources))
 
     def num_shards(self, split: str) -> int:
         return 4 if split == "train" else 1
@@ -304,31 +313,42 @@ class SpeechEspeakEn(SpeechProblem):
         return swapped_requests
 
     def language_model_text(self, data_dir: str) -> Iterator[str]:
-        """Fortune text beyond what is spoken: every normalized fortune sentence of any length
-        whose hash puts it in train, except the 57 that contain a dev or test sentence (any, not
-        just the first num_<split>_sentences) as a run of whole words: 22,316 sentences, 1.5 M
-        characters, against 9,998 spoken ones. `data_dir` is not read."""
+        """Text beyond what is spoken, from each of `lm_text_sources`, never a sentence that
+        decoding is scored on. "fortunes": every normalized fortune sentence of any length whose
+        hash puts it in train (22,316 sentences, 1.5 M characters, against 9,998 spoken ones);
+        "wordnet": WordNet's normalized example sentences whose hash puts them in train (42,484
+        more, 1.4 M characters). Either source leaves out any sentence that contains a dev or
+        test sentence (any, not just the first num_<split>_sentences) as a run of whole words
+        (57 fortune sentences, 6 WordNet ones). `data_dir` is not read."""
         candidates, _ = fortunes.read_sentences(1, 10 ** 6)
         held_out = {sentence for sentence in candidates
                     if self.min_words <= len(sentence.split()) <= self.max_words
                     and split_of(sentence, self.dev_percent, self.test_percent) != "train"}
-        kept = left_out = 0
-        for sentence in candidates:
-            if split_of(sentence, self.dev_percent, self.test_percent) != "train":
-                continue
-            if _contains_any(sentence.split(), held_out, self.min_words, self.max_words):
-                left_out += 1
-            else:
-                kept += 1
-                yield sentence
-        logging.info("%s language-model text: %d train sentences; %d left out for containing a "
-                     "dev or test sentence", self.name, kept, left_out)
+        for source in self.lm_text_sources:
+            kept = left_out = 0
+            for sentence in (candidates if source == "fortunes"
+                             else _normalized(wordnet.example_sentences())):
+                if split_of(sentence, self.dev_percent, self.test_percent) != "train":
+                    continue
+                if _contains_any(sentence.split(), held_out, self.min_words, self.max_words):
+                    left_out += 1
+                else:
+                    kept += 1
+                    yield sentence
+            logging.info("%s language-model text from %s: %d train sentences; %d left out for "
+                         "containing a dev or test sentence", self.name, source, kept, left_out)
 
     def utterances(self, split: str, tmp_dir: str) -> Iterator[tuple[np.ndarray, str]]:
         requests = self.requests(split)
         paths = espeak.synthesize_all(requests, f"{tmp_dir}/espeak_wavs")
         for request, path in zip(requests, paths):
             yield audio.read_wav(path), request.text
+
+
+def _normalized(raw_sentences: Iterable[str]) -> list[str]:
+    """The distinct sentences that `transcripts.normalize` keeps, in order."""
+    normalized = (transcripts.normalize(sentence)[0] for sentence in raw_sentences)
+    return list(dict.fromkeys(sentence for sentence in normalized if sentence is not None))
 
 
 def _contains_any(words: list[str], sentences: set[str], min_words: int, max_words: int) -> bool:

@@ -10,11 +10,12 @@
 Sources (either or both): the problem's language-model text (`language_model_text` of a speech
 problem: by default its train split's transcripts; for speech_espeak_en every train-hash fortune
 sentence of any length, never one holding a dev or test sentence — never text that decoding is
-scored on), and a text file of normalized sentences (`data_gen.transcripts.normalize`), one per
-line; blank lines are skipped. The alphabet is the speech problems' (space, apostrophe, a–z). Logs
-the number of sentences and characters and the LM's perplexity per predicted symbol (characters and
-sentence ends) on that same training text. A sentence that appears several times (e.g. spoken by
-several voices) is counted once.
+scored on — and, with --gin_param="SpeechEspeakEn.lm_text_sources = ('fortunes', 'wordnet')",
+WordNet's example sentences too, screened the same way), and a text file of normalized sentences
+(`data_gen.transcripts.normalize`), one per line; blank lines are skipped. The alphabet is the
+speech problems' (space, apostrophe, a–z). Logs the number of sentences and characters and the LM's
+perplexity per predicted symbol (characters and sentence ends) on that same training text. A
+sentence that appears several times (e.g. spoken by several voices) is counted once.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import math
 import os
 import sys
 
+import gin
 from absl import app, flags, logging
 
 from t2t import registry
@@ -43,6 +45,9 @@ def define_flags(default_order: int = 7, unit: str = "characters") -> None:
     flags.DEFINE_string("problem", "", "Registered speech problem whose language-model text "
                         "(train transcripts, or more train text) is read (with --data_dir).")
     flags.DEFINE_string("data_dir", "", "Where the problem's shards are.")
+    flags.DEFINE_multi_string("gin_param", [], "Gin binding for --problem, e.g. "
+                              "\"SpeechEspeakEn.lm_text_sources = ('fortunes', 'wordnet')\". "
+                              "Repeatable.")
     flags.DEFINE_string("text_file", "", "Normalized sentences, one per line.")
     flags.DEFINE_integer("order", default_order, f"n of the n-gram model ({unit} of context + 1).")
     flags.DEFINE_string("output", "", "Where the LM is written (JSON).")
@@ -78,9 +83,13 @@ def training_sentences() -> list[str]:
         raise app.UsageError("give --problem with --data_dir, or --text_file, or both")
     if bool(FLAGS.problem) != bool(FLAGS.data_dir):
         raise app.UsageError("--problem and --data_dir go together")
+    if FLAGS.gin_param and not FLAGS.problem:
+        raise app.UsageError("--gin_param configures --problem; there is no --problem")
     sentences, sources = [], []
     if FLAGS.problem:
-        problem = registry.problems.get(FLAGS.problem)()
+        problem_class = registry.problems.get(FLAGS.problem)
+        gin.parse_config(FLAGS.gin_param)
+        problem = problem_class()
         if not hasattr(problem, "language_model_text"):
             raise ValueError(f"problem {FLAGS.problem!r} has no language_model_text (only "
                              f"speech problems do); use --text_file")

@@ -319,3 +319,19 @@ def test_cli_refuses_a_problem_without_language_model_text(tmp_path):
     assert result.returncode != 0
     assert "has no language_model_text (only speech problems do)" in result.stderr
     assert not (tmp_path / "lm.json").exists()
+
+
+def test_cli_gin_params_configure_the_problem_and_need_one(tmp_path):
+    output = tmp_path / "lm.json"
+    result = run_tool("char_lm", "--problem=speech_espeak_en", f"--data_dir={tmp_path}",
+                      "--gin_param=SpeechEspeakEn.lm_text_sources = ('fortunes', 'books')",
+                      f"--output={output}")
+    assert result.returncode != 0
+    assert "lm_text_sources=('fortunes', 'books'): expected one or more of" in result.stderr
+    text_file = tmp_path / "text.txt"
+    text_file.write_text("some text\n")
+    result = run_tool("char_lm", f"--text_file={text_file}", f"--output={output}",
+                      "--gin_param=SpeechEspeakEn.lm_text_sources = ('wordnet',)")
+    assert result.returncode != 0
+    assert "--gin_param configures --problem; there is no --problem" in result.stderr
+    assert not output.exists()

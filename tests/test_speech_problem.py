@@ -8,10 +8,10 @@ import tensorflow_datasets as tfds
 
 import t2t.problems  # noqa: F401
 from t2t import registry
-from t2t.data_gen import audio, espeak, transcripts
+from t2t.data_gen import audio, espeak, transcripts, wordnet
 from t2t.model import EOS_ID
-from t2t.problems.speech import (VOCAB_SIZE, LibrispeechClean100, SpeechEspeakEn, unzigzag,
-                                 zigzag)
+from t2t.problems.speech import (VOCAB_SIZE, LibrispeechClean100, SpeechEspeakEn, split_of,
+                                 unzigzag, zigzag)
 
 SMALL_CORPUS = dict(num_train_sentences=12, num_dev_sentences=4, num_test_sentences=4,
                     train_utterances_per_sentence=2)
@@ -185,3 +185,44 @@ def test_language_model_text_is_train_text_beyond_the_spoken_and_never_holds_a_h
     held_out = held_out.sentences("dev") + held_out.sentences("test")
     padded = "\n".join(f" {sentence} " for sentence in text)
     assert not [sentence for sentence in held_out if f" {sentence} " in padded]
+
+
+WORDNET_HEADER = "  1 This software and database is being provided to you, the LICENSEE\n"
+
+
+def test_wordnet_examples_are_the_quoted_parts_of_glosses(tmp_path):
+    for name in wordnet.DATA_FILES:
+        (tmp_path / name).write_text(
+            WORDNET_HEADER + f'00001740 03 n 01 {name} 0 000 | a definition; "an example from '
+            f'{name}"; "another one"\n00002000 03 n 01 quiet 0 000 | no example here\n',
+            encoding="utf-8")
+    examples = list(wordnet.example_sentences(str(tmp_path)))
+    assert examples == [text for name in wordnet.DATA_FILES
+                        for text in (f"an example from {name}", "another one")]
+
+    (tmp_path / "data.adv").unlink()
+    with pytest.raises(FileNotFoundError,
+                       match=r"WordNet's data.adv missing in .*: apt-get install wordnet-base"):
+        list(wordnet.example_sentences(str(tmp_path)))
+
+
+def test_wordnet_language_model_text_adds_examples_but_never_a_held_out_sentence(monkeypatch):
+    dev_sentence = SpeechEspeakEn().sentences("dev")[0]
+    train_examples = [text for text in (f"the {word} sat on the mat" for word in
+                                        ("cat", "dog", "hen", "owl", "fox", "cow", "pig"))
+                      if split_of(text, 5, 5) == "train"][:2]
+    raw = [f"{train_examples[0].capitalize()}!", f"As one said, {dev_sentence}", dev_sentence,
+           "digits 1984 are not spelled", train_examples[1], train_examples[0]]
+    monkeypatch.setattr(wordnet, "example_sentences", lambda: iter(raw))
+
+    assert list(SpeechEspeakEn(lm_text_sources=("wordnet",)).language_model_text("unused")) == (
+        train_examples)
+    fortunes_text = list(SpeechEspeakEn().language_model_text("unused"))
+    both = list(SpeechEspeakEn(lm_text_sources=("fortunes", "wordnet")).language_model_text(
+        "unused"))
+    assert both == fortunes_text + train_examples
+    with pytest.raises(ValueError, match=r"lm_text_sources=\('fortunes', 'books'\): expected "
+                                         r"one or more of \('fortunes', 'wordnet'\)"):
+        SpeechEspeakEn(lm_text_sources=("fortunes", "books"))
+    with pytest.raises(ValueError, match=r"lm_text_sources=\(\): expected"):
+        SpeechEspeakEn(lm_text_sources=())
