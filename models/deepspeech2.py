@@ -31,7 +31,8 @@ with --xla_compile the model does not compile.
 search (beam_size 1: best class per frame, repeats merged, blanks dropped),
 `tf.nn.ctc_beam_search_decoder` (beam_size > 1), or, with `DecodeParams.lm_path`, a prefix beam
 search fused with a character n-gram LM (`t2t.ctc_lm_decoding`: log p_ctc + lm_weight · log p_lm +
-lm_bonus · characters), and with `DecodeParams.word_lm_path` also a word n-gram LM, run on the host
+lm_bonus · characters), and with `DecodeParams.word_lm_path` also a word n-gram LM (interpolated
+with `DecodeParams.backoff_lm_path`'s backoff LM if given, `t2t.word_lm_mixture`), run on the host
 through `tf.numpy_function`. The character LM's alphabet must be the model's characters in id
 order (ids 2, 3, ... as in problems/speech.py); LMs are loaded once per model and path. `infer`
 returns {"outputs": int32 [batch, length] ids, then EOS, then 0s; "scores": float32 [batch] the
@@ -47,8 +48,9 @@ import gin
 import numpy as np
 import tensorflow as tf
 
+from t2t.backoff_lm import BackoffLM
 from t2t.char_lm import CharNgramLM
-from t2t.ctc_lm_decoding import ctc_prefix_beam_search
+from t2t.ctc_lm_decoding import WordLM, ctc_prefix_beam_search
 from t2t.decoding import DecodeParams
 from t2t.layers.conv import Conv2D, FrameLayerNorm
 from t2t.layers.core import Dense, LayerNorm, dropout
@@ -62,6 +64,7 @@ from t2t.layers.spec_augment import spec_augment
 from t2t.model import EOS_ID, PAD_ID, Model, ProblemInfo
 from t2t.registry import register_model
 from t2t.word_lm import WordNgramLM
+from t2t.word_lm_mixture import InterpolatedWordLM
 
 BLANK_ID = PAD_ID
 FIRST_CHARACTER_ID = EOS_ID + 1  # the LM's alphabet[i] is class FIRST_CHARACTER_ID + i
@@ -139,7 +142,7 @@ class DeepSpeech2(Model):
                                          compute_dtype=layer_dtype, name="fully_connected")
             self.output_layer = Dense("btf,fv->btv", [fully_connected_size, vocab_size],
                                       ("d_ff", "vocab"), use_bias=True, name="output")
-        self._language_models: dict[str, CharNgramLM | WordNgramLM] = {}  # by path
+        self._language_models: dict[str, CharNgramLM | WordNgramLM | BackoffLM] = {}  # by path
 
     # -- lengths
     def input_lengths(self, features: dict[str, tf.Tensor]) -> tf.Tensor:
@@ -226,7 +229,8 @@ class DeepSpeech2(Model):
         logits, lengths = self.decoding_logits(features)
         if params.lm_path:
             lm = self._language_model(params.lm_path)
-            word_lm = self._word_language_model(params.word_lm_path)
+            word_lm = self._word_language_model(params.word_lm_path, params.backoff_lm_path,
+                                                params.backoff_lm_weight)
             labels, scores = _ctc_lm_beam_search(logits, lengths, lm, word_lm, params)
         elif params.beam_size > 1:
             labels, scores = _ctc_beam_search(logits, lengths, params.beam_size)
@@ -254,11 +258,20 @@ class DeepSpeech2(Model):
         return self._language_models[path]
 
     @tf.autograph.experimental.do_not_convert
-    def _word_language_model(self, path: str) -> WordNgramLM | None:
-        """The word LM at `path` (None for ""), loaded on first use."""
-        if path and path not in self._language_models:
+    def _word_language_model(self, path: str, backoff_path: str = "", backoff_weight: float = 0.0
+                             ) -> WordLM | None:
+        """The word LM at `path` (None for ""), interpolated with the backoff LM at `backoff_path`
+        (if any) with weight `backoff_weight`; each file is loaded on first use."""
+        if not path:
+            return None
+        if path not in self._language_models:
             self._language_models[path] = WordNgramLM.load(path)
-        return self._language_models.get(path) if path else None
+        if not backoff_path:
+            return self._language_models[path]
+        if backoff_path not in self._language_models:
+            self._language_models[backoff_path] = BackoffLM.load(backoff_path)
+        return InterpolatedWordLM(self._language_models[path],
+                                  self._language_models[backoff_path], backoff_weight)
 
 
 def _check_config(problem_info: ProblemInfo, num_mel_bins: int, conv_channels: Sequence[int],
@@ -319,7 +332,7 @@ def lm_characters(lm: CharNgramLM) -> dict[int, str]:
 
 
 def _ctc_lm_beam_search(logits: tf.Tensor, lengths: tf.Tensor, lm: CharNgramLM,
-                        word_lm: WordNgramLM | None,
+                        word_lm: WordLM | None,
                         params: DecodeParams) -> tuple[tf.RaggedTensor, tf.Tensor]:
     """`ctc_prefix_beam_search` with the LMs, per utterance on the host → (ragged ids, fused
     score)."""

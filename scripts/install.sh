@@ -6,10 +6,12 @@ cd "$(dirname "$0")/.."
 
 # Python itself; fortunes + apertium-eng-spa build translate_enes_apertium; espeak-ng + sox
 # synthesize and resample the speech of speech_espeak_en; wamerican's word list
-# (/usr/share/dict/american-english) is the lexicon of its word LM (t2t-word-lm --lexicon), and
-# wordnet-base's example sentences may be added to its LM text (SpeechEspeakEn.lm_text_sources).
+# (/usr/share/dict/american-english) is the lexicon of its word LM (t2t-word-lm --lexicon),
+# wordnet-base's example sentences may be added to its LM text (SpeechEspeakEn.lm_text_sources),
+# and pocketsphinx-en-us's US English trigram is the backoff LM mixed into that word LM
+# (decode hparam backoff_lm_path; sphinxbase-utils's sphinx_lm_convert checks our reader of it).
 DEBIAN_PACKAGES=(python3 python3-venv python3-pip fortunes apertium-eng-spa espeak-ng sox wamerican
-                 wordnet-base)
+                 wordnet-base pocketsphinx-en-us sphinxbase-utils)
 
 if [[ "${T2T_SKIP_APT:-0}" != 1 ]] && command -v apt-get >/dev/null; then
   missing=()

@@ -48,6 +48,9 @@ import numpy as np
 
 from t2t.char_lm import CharNgramLM
 from t2t.word_lm import WordNgramLM
+from t2t.word_lm_mixture import InterpolatedWordLM
+
+WordLM = WordNgramLM | InterpolatedWordLM
 
 DEFAULT_MIN_LOG_PROB = math.log(1e-4)
 _NEG_INF = -math.inf
@@ -67,7 +70,7 @@ def ctc_prefix_beam_search(log_probs: np.ndarray, blank_id: int = 0,
                            lm: CharNgramLM | None = None, lm_weight: float = 0.0,
                            char_bonus: float = 0.0, beam_size: int = 16,
                            min_log_prob: float = DEFAULT_MIN_LOG_PROB,
-                           word_lm: WordNgramLM | None = None) -> Hypothesis:
+                           word_lm: WordLM | None = None) -> Hypothesis:
     """Decodes one utterance (see the module docstring).
 
     Args:
@@ -76,8 +79,9 @@ def ctc_prefix_beam_search(log_probs: np.ndarray, blank_id: int = 0,
       id_to_char: with an `lm`, the LM character of each class; the search then emits only
         these classes (and the blank), so e.g. an EOS class without a character is never emitted.
       lm, lm_weight: the language model and its weight α (lm_weight needs an lm).
-      word_lm: a word LM to score finished words with (needs an lm, which spells the words and
-        scores the current one; see `_Fusion`); the alphabet must then have a space.
+      word_lm: a word LM (or one interpolated with a backoff LM) to score finished words with
+        (needs an lm, which spells the words and scores the current one; see `_Fusion`); the
+        alphabet must then have a space.
       char_bonus: β, added per emitted character.
       beam_size: prefixes kept after each frame.
       min_log_prob: classes below this log-probability in a frame are not tried there.
@@ -141,7 +145,7 @@ class _Fusion:
     sentence) swaps the word's character-LM log-probability for its word-LM one."""
 
     def __init__(self, num_classes: int, blank_id: int, id_to_char: Mapping[int, str] | None,
-                 lm: CharNgramLM | None, word_lm: WordNgramLM | None, lm_weight: float,
+                 lm: CharNgramLM | None, word_lm: WordLM | None, lm_weight: float,
                  char_bonus: float):
         self.lm, self.word_lm = lm, word_lm
         self.lm_weight, self.char_bonus = lm_weight, char_bonus
@@ -240,7 +244,7 @@ def _extend(beams: list[_Beam], chars: np.ndarray, column_of: dict[int, int], fr
 
 
 def _check_args(log_probs: np.ndarray, blank_id: int, id_to_char: Mapping[int, str] | None,
-                lm: CharNgramLM | None, word_lm: WordNgramLM | None, lm_weight: float,
+                lm: CharNgramLM | None, word_lm: WordLM | None, lm_weight: float,
                 beam_size: int) -> None:
     problems = []
     if log_probs.ndim != 2:

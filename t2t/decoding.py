@@ -48,6 +48,10 @@ class DecodeParams:
         only, with beam_size > 1; no commas, as decode_hparams are split on them).
       word_lm_path: a word LM written by t2t-word-lm (needs lm_path): finished words are then
         scored by it, spelled by the character LM (see `t2t.ctc_lm_decoding`).
+      backoff_lm_path: a closed-vocabulary backoff word LM (ARPA text or a CMU Sphinx trie binary,
+        `t2t.backoff_lm`; needs word_lm_path), interpolated with the word LM
+        (`t2t.word_lm_mixture`).
+      backoff_lm_weight: λ, that backoff LM's share of the word probability, in (0, 1).
       lm_weight: α, the weight of the LM's log-probability in the fused score.
       lm_bonus: β, added to the fused score per decoded character (offsets the LM's preference
         for short transcripts).
@@ -65,6 +69,8 @@ class DecodeParams:
     seed: int = 0
     lm_path: str = ""
     word_lm_path: str = ""
+    backoff_lm_path: str = ""
+    backoff_lm_weight: float = 0.0
     lm_weight: float = 0.0
     lm_bonus: float = 0.0
     adapt_steps: int = 0
@@ -88,6 +94,13 @@ class DecodeParams:
                          if getattr(self, name)]
         elif self.beam_size == 1:
             problems.append("lm_path needs beam search (beam_size > 1)")
+        if self.backoff_lm_path and not self.word_lm_path:
+            problems.append("backoff_lm_path needs word_lm_path (it is interpolated with it)")
+        if self.backoff_lm_path and not 0 < self.backoff_lm_weight < 1:
+            problems.append(f"backoff_lm_weight={self.backoff_lm_weight} must be between 0 and 1 "
+                            f"(exclusive) with backoff_lm_path")
+        if self.backoff_lm_weight and not self.backoff_lm_path:
+            problems.append(f"backoff_lm_weight={self.backoff_lm_weight} needs backoff_lm_path")
         if self.adapt_steps and not self.adapt_learning_rate:
             problems.append(f"adapt_steps={self.adapt_steps} needs adapt_learning_rate > 0")
         if problems:

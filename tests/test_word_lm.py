@@ -1,5 +1,7 @@
-"""The word n-gram LM, its fusion next to the character LM into CTC prefix beam search, its
-DecodeParams, its use by DeepSpeech2 and the t2t-word-lm command line."""
+"""The word n-gram LM, its fusion next to the character LM into CTC prefix beam search (alone or
+interpolated with a backoff LM), its DecodeParams, its use by DeepSpeech2 and the t2t-word-lm
+command line."""
+import collections
 import json
 import math
 
@@ -7,6 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from t2t.backoff_lm import BackoffLM
 from t2t.char_lm import CharNgramLM
 from t2t.ctc_lm_decoding import ctc_prefix_beam_search
 from t2t.decoding import DecodeParams, parse_decode_hparams
@@ -15,6 +18,7 @@ from t2t.model import EOS_ID
 from t2t.models.deepspeech2 import BLANK_ID, DeepSpeech2, lm_characters
 from t2t.scripts import word_lm as word_lm_tool
 from t2t.word_lm import WordNgramLM
+from t2t.word_lm_mixture import InterpolatedWordLM
 from cli_tools import run_tool
 from synthetic_speech import TRANSCRIPTS, synthetic_batch
 from test_char_lm import AUDIO_INFO, TINY, exhaustive_best, log_softmax
@@ -163,13 +167,26 @@ def fused_lm_log_prob(text: str, lm: CharNgramLM, word_lm: WordNgramLM) -> float
     return total + word_lm.log_prob(words, WordNgramLM.END)
 
 
+def unigram_backoff_lm(sentences: list[str]) -> BackoffLM:
+    """A closed-vocabulary unigram model of the words (and END) of `sentences`."""
+    words = collections.Counter(word for sentence in sentences for word in sentence.split())
+    words[WordNgramLM.END] = len(sentences)
+    vocabulary = sorted(words)
+    log_probs = np.log([words[word] / sum(words.values()) for word in vocabulary])
+    return BackoffLM.from_tables(vocabulary, [(np.arange(len(vocabulary))[:, None], log_probs,
+                                               None)])
+
+
+@pytest.mark.parametrize("with_backoff_lm", [False, True])
 @pytest.mark.parametrize("seed", range(6))
-def test_prefix_search_with_a_word_lm_and_a_wide_beam_is_exact(seed):
+def test_prefix_search_with_a_word_lm_and_a_wide_beam_is_exact(seed, with_backoff_lm):
     rng = np.random.default_rng(seed)
     log_probs = log_softmax(1.5 * rng.standard_normal([5, 4]))
     sentences = ["ab a", "b ab", "ab", "a b b"]
     lm = CharNgramLM.train(sentences, order=3, alphabet="ab ")
     word_lm = WordNgramLM.train(sentences, order=2)
+    if with_backoff_lm:  # knows "ab" and "b" only
+        word_lm = InterpolatedWordLM(word_lm, unigram_backoff_lm(["ab b", "b"]), 0.4)
     id_to_char = {1: "a", 2: "b", 3: " "}
 
     def fused(labels):
@@ -214,7 +231,8 @@ def test_decode_params_take_a_word_lm_only_with_a_character_lm():
         parse_decode_hparams("beam_size=8,word_lm_path=/lm/w.json")
 
 
-def test_deepspeech2_decodes_with_both_lms_inside_tf_function(tmp_path):
+@pytest.mark.parametrize("with_backoff_lm", [False, True])
+def test_deepspeech2_decodes_with_both_lms_inside_tf_function(tmp_path, with_backoff_lm):
     weights.reset_default_seed(0)
     model = DeepSpeech2(AUDIO_INFO, **TINY)
     lm_path, word_lm_path = str(tmp_path / "chars.json"), str(tmp_path / "words.json")
@@ -222,9 +240,15 @@ def test_deepspeech2_decodes_with_both_lms_inside_tf_function(tmp_path):
     lm.save(lm_path)
     word_lm = WordNgramLM.train(CHARACTER_SENTENCES, order=2)
     word_lm.save(word_lm_path)
+    backoff = {}
+    if with_backoff_lm:
+        backoff_lm = unigram_backoff_lm(CHARACTER_SENTENCES[1:])
+        backoff_lm.write_arpa(str(tmp_path / "backoff.arpa"))
+        backoff = dict(backoff_lm_path=str(tmp_path / "backoff.arpa"), backoff_lm_weight=0.3)
+        word_lm = InterpolatedWordLM(word_lm, backoff_lm, 0.3)
     inputs = synthetic_batch(TRANSCRIPTS)["inputs"]
     params = DecodeParams(beam_size=8, lm_path=lm_path, word_lm_path=word_lm_path,
-                          lm_weight=0.8, lm_bonus=0.5)
+                          lm_weight=0.8, lm_bonus=0.5, **backoff)
     fused = tf.function(lambda x: model.infer({"inputs": x}, params))(inputs)
 
     logits = model({"inputs": inputs}, training=False).numpy()
