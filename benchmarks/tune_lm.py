@@ -8,7 +8,8 @@ are each tried with every pair, e.g. to compare smoothings or lexicons).
 The network runs once over the split; each grid point only reruns the prefix beam search
 (`t2t.ctc_lm_decoding`) over the saved log-probabilities, which is what
 `t2t-decoder --decode_hparams="beam_size=B,lm_path=LM,lm_weight=A,lm_bonus=B"` computes (with
-`word_lm_path=WORDS` for --word_lm). Prints a Markdown table (WER and CER in %) and the best
+`word_lm_path=WORDS` for --word_lm, and `backoff_lm_path=B,backoff_lm_weight=λ` for --backoff_lm
+with each of --backoff_lm_weights). Prints a Markdown table (WER and CER in %) and the best
 pair. Tune on dev; report test with the pair chosen here. With --adapt_steps, each utterance's
 log-probabilities come from the model adapted to it (`t2t.test_time_adaptation`), as
 `t2t-decoder --decode_hparams="...,adapt_steps=S,adapt_learning_rate=R"` decodes it.
@@ -27,11 +28,13 @@ import t2t.models  # noqa: F401
 import t2t.problems  # noqa: F401
 import t2t.trainer  # noqa: F401  (gin configurables of the saved config)
 from t2t import run_dir, wer
+from t2t.backoff_lm import BackoffLM
 from t2t.char_lm import CharNgramLM
 from t2t.ctc_lm_decoding import ctc_prefix_beam_search
 from t2t.models.deepspeech2 import BLANK_ID, lm_characters
 from t2t.test_time_adaptation import UtteranceAdapter
 from t2t.word_lm import WordNgramLM
+from t2t.word_lm_mixture import InterpolatedWordLM
 
 
 def frame_log_probs(run: run_dir.Run, split: str, batch_size: int, max_examples: int,
@@ -63,6 +66,11 @@ def main() -> None:
                         help="character LMs written by t2t-char-lm, comma-separated")
     parser.add_argument("--word_lm", default="",
                         help="word LMs written by t2t-word-lm, comma-separated")
+    parser.add_argument("--backoff_lm", default="",
+                        help="a backoff LM (ARPA or CMU Sphinx binary) to interpolate with each "
+                             "--word_lm")
+    parser.add_argument("--backoff_lm_weights", default="0.5",
+                        help="its weights to try, comma-separated, each in (0, 1)")
     parser.add_argument("--split", default="dev")
     parser.add_argument("--beam_size", type=int, default=16)
     parser.add_argument("--lm_weights", default="0,0.25,0.5,0.75,1")
@@ -84,6 +92,14 @@ def main() -> None:
     char_lms = {path: CharNgramLM.load(path) for path in args.lm.split(",")}
     word_lms = {path: WordNgramLM.load(path) for path in args.word_lm.split(",") if path} or {
         "": None}
+    if args.backoff_lm:
+        if not args.word_lm:
+            parser.error("--backoff_lm is interpolated with a --word_lm; give one")
+        backoff_lm = BackoffLM.load(args.backoff_lm)
+        word_lms = {f"{path} + {weight:g} · {args.backoff_lm}":
+                    InterpolatedWordLM(word_lm, backoff_lm, weight)
+                    for path, word_lm in word_lms.items()
+                    for weight in map(float, args.backoff_lm_weights.split(","))}
     id_to_char = lm_characters(next(iter(char_lms.values())))
     adaptation = (f", adapted ({args.adapt_steps} steps at {args.adapt_learning_rate:g})"
                   if adapter else "")
