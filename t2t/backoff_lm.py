@@ -53,7 +53,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from t2t import sphinx_trie
+from t2t import atomic_files, sphinx_trie
 
 START = "<s>"
 _LN_10 = math.log(10.0)
@@ -67,7 +67,7 @@ class BackoffLM:
 
     def __init__(self, vocabulary: Sequence[str], order: int, log_probs: dict[int, float],
                  log_backoffs: dict[int, float]):
-        """`log_probs`, `log_backoffs`: natural logs of P(g) and B(g) by `self.key` of g's word
+        """`log_probs`, `log_backoffs`: natural logs of P(g) and B(g) by `_key` of g's word
         ids (`log_backoffs` may leave out zeros). Use `load` or `from_tables` instead."""
         self.vocabulary = list(vocabulary)
         self.order = order
@@ -147,7 +147,7 @@ class BackoffLM:
             return ()
         return ((START,) * (self.order - 1) + tuple(history))[1 - self.order:]
 
-    def key(self, ids: Sequence[int]) -> int:
+    def _key(self, ids: Sequence[int]) -> int:
         """The dict key of the n-gram of these word ids: their digits in base V + 1."""
         key = 0
         for word_id in ids:
@@ -171,16 +171,15 @@ class BackoffLM:
         backoff = 0.0
         for length in range(len(context), -1, -1):
             history_ids = context[:length][::-1]
-            log_prob = self._log_probs.get(self.key([*history_ids, word_id]))
+            log_prob = self._log_probs.get(self._key([*history_ids, word_id]))
             if log_prob is not None:
                 return backoff + log_prob, length + 1
-            backoff += self._log_backoffs.get(self.key(history_ids), 0.0)
+            backoff += self._log_backoffs.get(self._key(history_ids), 0.0)
         return None  # a vocabulary word without a unigram: listed nowhere
 
     # -- writing (for tests and other tools)
     def write_arpa(self, path: str) -> None:
-        """Writes the model as an ARPA file (log10 values, 6 decimals)."""
-        from t2t import atomic_files
+        """Writes the model as an ARPA file (log10 values, 6 decimals), atomically."""
         grams: list[list[str]] = [[] for _ in range(self.order)]
         for key, log_prob in self._log_probs.items():
             ids = self._ids_of(key)
