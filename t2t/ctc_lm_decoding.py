@@ -47,6 +47,7 @@ from typing import NamedTuple
 import numpy as np
 
 from t2t.char_lm import CharNgramLM
+from t2t.log_space import log_add
 from t2t.word_lm import WordNgramLM
 from t2t.word_lm_mixture import InterpolatedWordLM
 
@@ -107,13 +108,13 @@ def ctc_prefix_beam_search(log_probs: np.ndarray, blank_id: int = 0,
         # The beam's prefixes again: after a blank, or after a repeat of their last character.
         following: dict[tuple[int, ...], list[float]] = {}  # prefix → [p_blank, p_char]
         for prefix, p_blank, p_char in beams:
-            following[prefix] = [_log_add(p_blank, p_char) + blank_p,
+            following[prefix] = [log_add(p_blank, p_char) + blank_p,
                                  p_char + row[prefix[-1]] if prefix and prefix[-1] in column_of
                                  else _NEG_INF]
         if chars.size:
             _extend(beams, chars, column_of, frame, following, prefixes, fusion, beam_size)
         ranked = heapq.nlargest(beam_size, (
-            (_log_add(p_blank, p_char) + prefixes[prefix][0], prefix, p_blank, p_char)
+            (log_add(p_blank, p_char) + prefixes[prefix][0], prefix, p_blank, p_char)
             for prefix, (p_blank, p_char) in following.items()))
         beams = [(prefix, p_blank, p_char) for _, prefix, p_blank, p_char in ranked]
         prefixes = {prefix: prefixes[prefix] for prefix, _, _ in beams}
@@ -121,7 +122,7 @@ def ctc_prefix_beam_search(log_probs: np.ndarray, blank_id: int = 0,
     def final_score(beam: _Beam) -> float:
         prefix, p_blank, p_char = beam
         score, state = prefixes[prefix]
-        return _log_add(p_blank, p_char) + score + fusion.end_gain(state)
+        return log_add(p_blank, p_char) + score + fusion.end_gain(state)
 
     best = max(beams, key=final_score)
     return Hypothesis(list(best[0]), float(final_score(best)))
@@ -231,7 +232,7 @@ def _extend(beams: list[_Beam], chars: np.ndarray, column_of: dict[int, int], fr
     for prefix in following:
         if prefix and prefix[:-1] in row_of and prefix[-1] in column_of:
             row, column = row_of[prefix[:-1]], column_of[prefix[-1]]
-            following[prefix][1] = _log_add(following[prefix][1], float(extended[row, column]))
+            following[prefix][1] = log_add(following[prefix][1], float(extended[row, column]))
             rank[row, column] = _NEG_INF
     flat = rank.ravel()
     count = min(beam_size, int(np.count_nonzero(flat > _NEG_INF)))
@@ -274,12 +275,3 @@ def _check_args(log_probs: np.ndarray, blank_id: int, id_to_char: Mapping[int, s
                                 f"log_probs other than the blank {blank_id}")
     if problems:
         raise ValueError("ctc_prefix_beam_search: " + "; ".join(problems))
-
-
-def _log_add(a: float, b: float) -> float:
-    """log(exp(a) + exp(b)), exact for -inf."""
-    if a < b:
-        a, b = b, a
-    if b == _NEG_INF:
-        return a
-    return a + math.log1p(math.exp(b - a))

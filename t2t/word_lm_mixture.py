@@ -15,6 +15,7 @@ import math
 from collections.abc import Sequence
 
 from t2t.backoff_lm import BackoffLM
+from t2t.log_space import log_add
 from t2t.word_lm import WordNgramLM
 
 
@@ -39,6 +40,4 @@ class InterpolatedWordLM:
         backoff_log_prob = self.backoff_lm.log_prob(history, word)
         if backoff_log_prob is None:
             return open_part
-        backoff_part = self._log_backoff_share + backoff_log_prob
-        high, low = max(open_part, backoff_part), min(open_part, backoff_part)
-        return high + math.log1p(math.exp(low - high)) if low > -math.inf else high
+        return log_add(open_part, self._log_backoff_share + backoff_log_prob)
