@@ -35,8 +35,8 @@ from t2t import run_dir, wer
 from t2t.backoff_lm import BackoffLM
 from t2t.char_lm import CharNgramLM
 from t2t.ctc_lm_decoding import ctc_prefix_beam_search
-from t2t.data_gen import transcripts as normalization
 from t2t.data_gen import wordnet
+from t2t.data_gen.transcripts import distinct_normalized
 from t2t.models.deepspeech2 import BLANK_ID, lm_characters
 from t2t.word_lm import WordNgramLM
 from t2t.word_lm_mixture import InterpolatedWordLM
@@ -109,12 +109,10 @@ def main() -> None:
     texts = {f"{args.problem} {split}": list(dict.fromkeys(
         transcripts(args.problem, args.data_dir, split))) for split in args.splits.split(",")}
     if args.wordnet:
-        texts["WordNet examples"] = list(dict.fromkeys(filter(None, (
-            normalization.normalize(sentence)[0] for sentence in wordnet.example_sentences()))))
+        texts["WordNet examples"] = distinct_normalized(wordnet.example_sentences())
     if args.text_file:
         with open(args.text_file, encoding="utf-8") as lines:
-            texts[args.text_file] = list(dict.fromkeys(filter(None, (
-                normalization.normalize(line)[0] for line in lines))))
+            texts[args.text_file] = distinct_normalized(lines)
     print(f"{args.backoff_lm}: {lm.order}-gram, {len(lm.vocabulary)} words\n")
     print(f"| text | sentences | full-order n-grams listed % | perplexity | not in vocabulary % "
           f"| sentences of ≥ {LONG_SENTENCE} words fully listed (%) |\n|---|---|---|---|---|---|")

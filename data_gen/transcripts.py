@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Iterable
 
 ALPHABET = " '" + string.ascii_lowercase  # 28 symbols
 REASONS = ("digits", "symbols", "non-ascii", "empty")
@@ -45,3 +46,10 @@ def normalize(text: str) -> tuple[str | None, str]:
     if not any(char.isalpha() for char in text):
         return None, "empty"
     return text, ""
+
+
+def distinct_normalized(texts: Iterable[str]) -> list[str]:
+    """The normalized forms of the `texts` that `normalize` keeps, each once, in first-seen
+    order."""
+    normalized = (normalize(text)[0] for text in texts)
+    return list(dict.fromkeys(text for text in normalized if text is not None))

@@ -327,7 +327,7 @@ class SpeechEspeakEn(SpeechProblem):
         for source in self.lm_text_sources:
             kept = left_out = 0
             for sentence in (candidates if source == "fortunes"
-                             else _normalized(wordnet.example_sentences())):
+                             else transcripts.distinct_normalized(wordnet.example_sentences())):
                 if split_of(sentence, self.dev_percent, self.test_percent) != "train":
                     continue
                 if _contains_any(sentence.split(), held_out, self.min_words, self.max_words):
@@ -343,12 +343,6 @@ class SpeechEspeakEn(SpeechProblem):
         paths = espeak.synthesize_all(requests, f"{tmp_dir}/espeak_wavs")
         for request, path in zip(requests, paths):
             yield audio.read_wav(path), request.text
-
-
-def _normalized(raw_sentences: Iterable[str]) -> list[str]:
-    """The distinct sentences that `transcripts.normalize` keeps, in order."""
-    normalized = (transcripts.normalize(sentence)[0] for sentence in raw_sentences)
-    return list(dict.fromkeys(sentence for sentence in normalized if sentence is not None))
 
 
 def _contains_any(words: list[str], sentences: set[str], min_words: int, max_words: int) -> bool:

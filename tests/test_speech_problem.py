@@ -36,6 +36,11 @@ def test_normalization_rejects_what_it_cannot_spell(raw, reason):
     assert transcripts.normalize(raw) == (None, reason)
 
 
+def test_distinct_normalized_keeps_first_seen_order_and_drops_rejects():
+    raw = ["The cat.", "In 1984 we met", "the CAT", "A dog!", "..."]
+    assert transcripts.distinct_normalized(raw) == ["the cat", "a dog"]
+
+
 def test_character_codec_round_trips_and_rejects_digits():
     problem = SpeechEspeakEn()
     ids = problem.encode("Don't panic!")
