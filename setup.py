@@ -6,6 +6,8 @@ scripts/) but install as t2t.problems, t2t.models, ... so that no generic top-le
 """
 from setuptools import setup
 
+# Subpackages of the core, by concept (README.md, "Layout").
+CORE_PACKAGES = ["data", "train", "decode", "metrics", "layers", "speech", "lm"]
 CONTENT_FOLDERS = ["problems", "models", "hparams", "data_gen", "scripts"]
 
 setup(
@@ -13,7 +15,8 @@ setup(
     version="0.1.0",
     description="Sequence-modeling research framework in the style of Tensor2Tensor, for TensorFlow 2.",
     python_requires=">=3.11",
-    packages=["t2t", "t2t.layers"] + [f"t2t.{folder}" for folder in CONTENT_FOLDERS],
+    packages=["t2t"] + [f"t2t.{package}" for package in CORE_PACKAGES]
+             + [f"t2t.{folder}" for folder in CONTENT_FOLDERS],
     package_dir={"t2t": "t2t", **{f"t2t.{folder}": folder for folder in CONTENT_FOLDERS}},
     package_data={"t2t.hparams": ["*.gin"]},
     install_requires=[

@@ -29,17 +29,18 @@ import tensorflow as tf
 import t2t.hparams  # noqa: F401  (registration)
 import t2t.models  # noqa: F401
 import t2t.problems  # noqa: F401
-import t2t.trainer  # noqa: F401  (gin configurables of the saved config)
+import t2t.train.trainer  # noqa: F401  (gin configurables of the saved config)
 from lm_perplexity import transcripts
-from t2t import run_dir, wer
-from t2t.backoff_lm import BackoffLM
-from t2t.char_lm import CharNgramLM
-from t2t.ctc_lm_decoding import ctc_prefix_beam_search
+from t2t import run_dir
+from t2t.metrics import error_rates
+from t2t.lm.backoff_lm import BackoffLM
+from t2t.lm.char_lm import CharNgramLM
+from t2t.speech.prefix_search import ctc_prefix_beam_search
 from t2t.data_gen import wordnet
-from t2t.data_gen.transcripts import distinct_normalized
+from t2t.speech.transcripts import distinct_normalized
 from t2t.models.deepspeech2 import BLANK_ID, lm_characters
-from t2t.word_lm import WordNgramLM
-from t2t.word_lm_mixture import InterpolatedWordLM
+from t2t.lm.word_lm import WordNgramLM
+from t2t.lm.mixture import InterpolatedWordLM
 from tune_lm import frame_log_probs
 
 LONG_SENTENCE = 7
@@ -149,7 +150,7 @@ def print_wer_by_listed_share(args: argparse.Namespace, lm: BackoffLM, split: st
         if not rows:
             continue
         chosen = [references[i] for i in rows]
-        rates = [100 * wer.word_error_rate([hypotheses[name][i] for i in rows], chosen)
+        rates = [100 * error_rates.word_error_rate([hypotheses[name][i] for i in rows], chosen)
                  for name in hypotheses]
         print(f"| {low:.0%}–{min(high, 1):.0%} | {len(rows)} | "
               f"{sum(len(r.split()) for r in chosen)} | {rates[0]:.1f} | {rates[1]:.1f} |")

@@ -20,11 +20,12 @@ import tensorflow as tf
 
 import t2t.hparams  # noqa: F401  (registers the sets)
 import t2t.models  # noqa: F401  (registers the models)
-import t2t.trainer  # noqa: F401  (TrainHparams and the other configurables the sets bind)
+import t2t.train.trainer  # noqa: F401  (TrainHparams and the other configurables the sets bind)
 from t2t import config, registry
 from t2t.layers import weights
 from t2t.layers.random import SeedStream
 from t2t.model import ProblemInfo
+from t2t.speech.modality import AudioModality
 
 DTYPES = ("float32", "bfloat16")
 
@@ -34,8 +35,7 @@ def step_milliseconds(args: argparse.Namespace, dtype: str, features: dict) -> l
     overrides = ",".join(filter(None, [args.hparams, f"compute_dtype='{dtype}'"]))
     config.configure(args.hparams_set, overrides)
     weights.reset_default_seed(0)
-    info = ProblemInfo(input_vocab_size=0, target_vocab_size=30, input_modality="audio",
-                       input_feature_size=80)
+    info = ProblemInfo(AudioModality(80), 30)
     model = registry.models.get("deepspeech2")(info)
     seeds = tf.constant([1, 2], tf.int64)
 

@@ -17,8 +17,8 @@ import tensorflow as tf
 
 import t2t.problems  # noqa: F401  (registration)
 from t2t import registry
-from t2t.char_lm import CharNgramLM
-from t2t.data_gen import shards
+from t2t.lm.char_lm import CharNgramLM
+from t2t.data import shards
 
 
 def transcripts(problem_name: str, data_dir: str, split: str) -> list[str]:

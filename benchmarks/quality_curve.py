@@ -21,8 +21,10 @@ import tensorflow as tf
 import t2t.hparams  # noqa: F401  (registration)
 import t2t.models  # noqa: F401
 import t2t.problems  # noqa: F401
-import t2t.trainer  # noqa: F401  (gin configurables of the saved config)
-from t2t import decoding, inference, run_dir
+import t2t.train.trainer  # noqa: F401  (gin configurables of the saved config)
+from t2t import run_dir
+from t2t.decode import inference
+from t2t.decode.params import parse_decode_hparams
 
 LOG_TIME = re.compile(r"^I\d{4} (\d\d:\d\d:\d\d\.\d+)")
 
@@ -56,7 +58,8 @@ def main() -> None:
 
     problem, model, data_dir = run_dir.rebuild(args.output_dir)
     decoder = inference.Inference(problem, model,
-                                  decoding.parse_decode_hparams(args.decode_hparams))
+                                  parse_decode_hparams(args.decode_hparams,
+                                                       model.DECODE_PARAMS))
     minutes = training_minutes(args.log)
     state = tf.train.get_checkpoint_state(args.output_dir)
     rows = []

@@ -6,12 +6,12 @@ are each tried with every pair, e.g. to compare smoothings or lexicons).
         --split=dev --lm_weights=0.25,0.5,1 --lm_bonuses=0,1,2
 
 The network runs once over the split; each grid point only reruns the prefix beam search
-(`t2t.ctc_lm_decoding`) over the saved log-probabilities, which is what
+(`t2t.speech.prefix_search`) over the saved log-probabilities, which is what
 `t2t-decoder --decode_hparams="beam_size=B,lm_path=LM,lm_weight=A,lm_bonus=B"` computes (with
 `word_lm_path=WORDS` for --word_lm, and `backoff_lm_path=B,backoff_lm_weight=λ` for --backoff_lm
 with each of --backoff_lm_weights). Prints a Markdown table (WER and CER in %) and the best
 pair. Tune on dev; report test with the pair chosen here. With --adapt_steps, each utterance's
-log-probabilities come from the model adapted to it (`t2t.test_time_adaptation`), as
+log-probabilities come from the model adapted to it (`t2t.speech.adaptation`), as
 `t2t-decoder --decode_hparams="...,adapt_steps=S,adapt_learning_rate=R"` decodes it.
 """
 from __future__ import annotations
@@ -26,15 +26,16 @@ import tensorflow as tf
 import t2t.hparams  # noqa: F401  (registration)
 import t2t.models  # noqa: F401
 import t2t.problems  # noqa: F401
-import t2t.trainer  # noqa: F401  (gin configurables of the saved config)
-from t2t import run_dir, wer
-from t2t.backoff_lm import BackoffLM
-from t2t.char_lm import CharNgramLM
-from t2t.ctc_lm_decoding import ctc_prefix_beam_search
+import t2t.train.trainer  # noqa: F401  (gin configurables of the saved config)
+from t2t import run_dir
+from t2t.metrics import error_rates
+from t2t.lm.backoff_lm import BackoffLM
+from t2t.lm.char_lm import CharNgramLM
+from t2t.speech.prefix_search import ctc_prefix_beam_search
 from t2t.models.deepspeech2 import BLANK_ID, lm_characters
-from t2t.test_time_adaptation import UtteranceAdapter
-from t2t.word_lm import WordNgramLM
-from t2t.word_lm_mixture import InterpolatedWordLM
+from t2t.speech.adaptation import UtteranceAdapter
+from t2t.lm.word_lm import WordNgramLM
+from t2t.lm.mixture import InterpolatedWordLM
 
 
 def frame_log_probs(run: run_dir.Run, split: str, batch_size: int, max_examples: int,
@@ -117,11 +118,11 @@ def main() -> None:
             utterance, BLANK_ID, id_to_char, lm, weight, bonus, args.beam_size,
             word_lm=word_lm).ids)
             for utterance in log_probs]
-        word_errors = wer.word_error_rate(hypotheses, references)
+        word_errors = error_rates.word_error_rate(hypotheses, references)
         results.append((word_errors, weight, bonus, char_path, word_path))
         print(f"| {char_path} | {word_path or '-'} | {weight:g} | {bonus:g} "
               f"| {100 * word_errors:.1f} "
-              f"| {100 * wer.character_error_rate(hypotheses, references):.1f} |", flush=True)
+              f"| {100 * error_rates.character_error_rate(hypotheses, references):.1f} |", flush=True)
     word_errors, weight, bonus, char_path, word_path = min(results)
     print(f"\nbest on {args.split}: character LM {char_path}, "
           f"{f'word LM {word_path}, ' if word_path else ''}"

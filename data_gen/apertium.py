@@ -21,7 +21,7 @@ import subprocess
 
 from absl import logging
 
-from t2t import atomic_files
+from t2t.data import atomic_files
 from t2t.data_gen import fortunes
 
 MIN_WORDS = 3

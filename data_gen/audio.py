@@ -1,6 +1,6 @@
 """Reading and converting wav files: what the speech problems accept, and clear errors otherwise.
 
-The acoustic front end (`t2t.layers.audio_features`) wants 16 kHz mono audio. `read_wav` accepts
+The acoustic front end (`t2t.speech.audio_features`) wants 16 kHz mono audio. `read_wav` accepts
 exactly one kind of file, a RIFF/WAVE with 16-bit signed PCM, one channel, 16,000 Hz (the format
 LibriSpeech and `convert_to_16k_mono` produce), and rejects everything else with a `WavError` that
 names the file, what it found and what was expected:
@@ -23,7 +23,7 @@ import subprocess
 
 import numpy as np
 
-from t2t import atomic_files
+from t2t.data import atomic_files
 
 SAMPLE_RATE = 16_000  # Hz
 _PCM = 1

@@ -16,7 +16,7 @@ import os
 import re
 from collections.abc import Iterator
 
-from t2t.data_gen import transcripts
+from t2t.speech import transcripts
 
 FORTUNES_DIR = "/usr/share/games/fortunes"
 # What Debian 12's `fortunes` (1:1.99.1-7.3) and `fortunes-min` install in FORTUNES_DIR, sorted.

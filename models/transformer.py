@@ -9,33 +9,33 @@ masked in encoder self-attention and encoder-decoder attention, decoder self-att
 Embeddings of id 0 are zero, as in T2T's symbol modality, so the start symbol of the shifted
 targets is a zero vector plus its position signal.
 
-Audio inputs (problem_info.input_modality "audio", features [batch, frames, F]) replace the input
-embedding with a convolutional front end (`t2t.layers.audio_front_end`: two 3×3 stride-2
-convolutions, then a projection to d_model, as in T2T's transformer_librispeech), plus positions and
-dropout. The encoder padding bias then comes from the strided frame lengths (frames up to the last
-one that is not all zeros), not from id 0. Targets are always symbols.
+The inputs enter through the input encoder that their modality builds (`t2t.modality`): an
+embedding table for symbols; for audio (`t2t.speech.modality.AudioModality`, features [batch,
+frames, F]) a convolutional front end (two 3×3 stride-2 convolutions, then a projection to d_model,
+as in T2T's transformer_librispeech). Positions and dropout are added to what the encoder gives,
+and its padding (id 0, or the frames after each utterance) is masked. Targets are always symbols.
 
 Inference encodes once and then decodes one position at a time with per-layer key/value caches
-(`t2t.decoding` runs greedy, sampling or beam search over them).
+(`t2t.decode.search` runs greedy, sampling or beam search over them).
 """
 from __future__ import annotations
-
-from typing import Sequence
 
 import gin
 import tensorflow as tf
 
-from t2t import decoding
-from t2t.decoding import Cache, DecodeParams, SymbolsToLogitsFn
-from t2t.layers.attention import MASKED, future_bias, padding_bias
-from t2t.layers.audio_front_end import AudioFrontEnd
+from t2t.decode import search
+from t2t.decode.params import DecodeParams
+from t2t.decode.search import Cache, SymbolsToLogitsFn
+from t2t.layers.attention import MASKED, future_bias
 from t2t.layers.core import Embedding, LayerNorm, dropout
 from t2t.layers.losses import smoothed_cross_entropy
 from t2t.layers.positional import add_timing_signal
 from t2t.layers.random import SeedStream
 from t2t.layers.shapes import check_shape, dim
 from t2t.layers.transformer_layers import DecoderLayer, EncoderLayer
-from t2t.model import PAD_ID, Model, ProblemInfo
+from t2t.ids import PAD_ID
+from t2t.modality import embed_symbols
+from t2t.model import Model, ProblemInfo
 from t2t.registry import register_model
 
 
@@ -47,38 +47,29 @@ def shift_right(targets: tf.Tensor) -> tf.Tensor:
 @register_model("transformer")
 @gin.configurable("Transformer")
 class Transformer(Model):
-    """Encoder-decoder Transformer over symbol or audio inputs and symbol targets.
+    """Encoder-decoder Transformer over inputs of any modality and symbol targets.
 
     Embeddings: with `shared_embedding_and_softmax_weights`, the target embedding is also the
-    softmax weight, and when the input and target vocabularies have the same size, the inputs use
-    that same table too (one ("vocab", "d_model") table in all). When the vocabulary sizes differ,
-    only the target embedding and the softmax are shared. Without sharing there are three tables.
-    Audio inputs have no table: only the target embedding and the softmax can be shared.
+    softmax weight, and when the inputs' modality can share it (symbols of the same vocabulary
+    size), the inputs use that same table too (one ("vocab", "d_model") table in all). Otherwise
+    only the target embedding and the softmax are shared. Without sharing, symbol inputs make a
+    third table.
 
     Args:
-      problem_info: vocabulary sizes; inputs are symbols, or audio features whose size is a
-        multiple of num_mel_bins.
+      problem_info: the inputs' modality and the target vocabulary size.
       hidden_size: d_model. filter_size: d_ff of the feed-forward blocks.
       num_heads: attention heads (d_kv = hidden_size / num_heads).
       dropout: residual and embedding dropout (T2T's layer_prepostprocess_dropout).
       attention_dropout: dropout on attention weights. relu_dropout: on feed-forward hidden units.
       label_smoothing: see `loss`.
-      num_mel_bins, audio_conv_channels: audio inputs only: frequency bins per feature channel,
-        and the output channels of each stride-2 convolution of the front end.
     """
 
     def __init__(self, problem_info: ProblemInfo, hidden_size: int = 512, filter_size: int = 2048,
                  num_heads: int = 8, num_encoder_layers: int = 6, num_decoder_layers: int = 6,
                  dropout: float = 0.1, attention_dropout: float = 0.1, relu_dropout: float = 0.1,
                  label_smoothing: float = 0.1, shared_embedding_and_softmax_weights: bool = True,
-                 num_mel_bins: int = 80, audio_conv_channels: Sequence[int] = (128, 128),
                  name: str = "transformer"):
         super().__init__(problem_info, name=name)
-        self.audio = problem_info.input_modality == "audio"
-        if not self.audio and (problem_info.input_modality != "symbol"
-                               or problem_info.input_vocab_size < 2):
-            raise ValueError("Transformer needs symbol inputs with a vocabulary or audio inputs, "
-                             f"got {problem_info}")
         if not 0.0 <= label_smoothing < 1.0:
             raise ValueError(f"Transformer: label_smoothing={label_smoothing} is not in [0, 1)")
         self.hidden_size = hidden_size
@@ -87,18 +78,13 @@ class Transformer(Model):
         layer_args = dict(d_model=hidden_size, d_ff=filter_size, num_heads=num_heads,
                           dropout_rate=dropout, attention_dropout=attention_dropout,
                           relu_dropout=relu_dropout)
-        share_all = (shared_embedding_and_softmax_weights and not self.audio
-                     and problem_info.input_vocab_size == problem_info.target_vocab_size)
+        share_all = (shared_embedding_and_softmax_weights and
+                     problem_info.inputs.can_share_embedding(problem_info.target_vocab_size))
         with self.name_scope:
             self.target_embedding = Embedding(problem_info.target_vocab_size, hidden_size,
                                               name="embedding" if share_all else "target_embedding")
-            if self.audio:
-                self.audio_front_end = AudioFrontEnd(
-                    problem_info.input_feature_size, hidden_size, num_mel_bins,
-                    audio_conv_channels, name="audio_front_end")
-            else:
-                self.input_embedding = (self.target_embedding if share_all else Embedding(
-                    problem_info.input_vocab_size, hidden_size, name="input_embedding"))
+            self.input_encoder = problem_info.inputs.input_encoder(
+                hidden_size, self.target_embedding if share_all else None)
             self.softmax = (self.target_embedding if shared_embedding_and_softmax_weights else
                             Embedding(problem_info.target_vocab_size, hidden_size, name="softmax"))
             self.encoder_layers = [EncoderLayer(**layer_args, name=f"encoder_layer_{i}")
@@ -110,7 +96,7 @@ class Transformer(Model):
 
     def __call__(self, features: dict[str, tf.Tensor], training: bool,
                  seeds: SeedStream | None = None) -> tf.Tensor:
-        """features {"inputs" [batch, input_length] (audio: float32 [batch, frames, F]),
+        """features {"inputs" [batch, input_length, ...] (as the input modality reads them),
         "targets" [batch, target_length]}
         -> float32 logits [batch, target_length, target_vocab] (teacher forcing)."""
         encoder_output, encoder_bias = self.encode(features["inputs"], training, seeds)
@@ -119,21 +105,12 @@ class Transformer(Model):
 
     def encode(self, inputs: tf.Tensor, training: bool,
                seeds: SeedStream | None = None) -> tuple[tf.Tensor, tf.Tensor]:
-        """inputs [batch, input_length] -> (encoder output [batch, input_length, d_model],
-        padding bias [batch, 1, 1, input_length] for attention to it).
-
-        Audio inputs [batch, frames, F] give [batch, frames', d_model] and [batch, 1, 1, frames']
-        (frames' = `encoder_length(frames)`).
-        """
-        if self.audio:
-            x, lengths = self.audio_front_end(inputs)
-            is_pad = tf.cast(tf.logical_not(tf.sequence_mask(lengths, dim(x, 1))), tf.float32)
-            bias = (is_pad * MASKED)[:, None, None, :]
-            x = dropout(add_timing_signal(x), self.dropout_rate, training, seeds)
-        else:
-            check_shape(inputs, "[batch, input_length]", self.name)
-            bias = padding_bias(inputs)
-            x = self._embed(self.input_embedding, inputs, training, seeds)
+        """inputs [batch, input_length, ...] -> (encoder output [batch, length', d_model],
+        padding bias [batch, 1, 1, length'] for attention to it), length' =
+        `encoder_length(input_length)`."""
+        x, padding = self.input_encoder(inputs, training, seeds)
+        bias = (padding * MASKED)[:, None, None, :]
+        x = dropout(add_timing_signal(x), self.dropout_rate, training, seeds)
         for layer in self.encoder_layers:
             x = layer(x, bias, training, seeds)
         return self.encoder_norm(x), bias
@@ -170,19 +147,16 @@ class Transformer(Model):
         decoder on the prefix at every step instead of using key/value caches (same results,
         quadratic cost; for testing the cache).
 
-        Returns {"outputs": int32 [batch, length], "scores": float32 [batch]} (see t2t.decoding).
+        Returns {"outputs": int32 [batch, length], "scores": float32 [batch]} (see t2t.decode.search).
         """
-        if params.lm_path:
-            raise ValueError(f"{self.name}: LM fusion (lm_path={params.lm_path}) is only built for "
-                             f"CTC models (deepspeech2)")
         inputs = features["inputs"]
         max_length = params.decode_length(self.encoder_length(dim(inputs, 1)))
         symbols_to_logits_fn, cache = self.prepare_decoding(inputs, max_length, use_cache)
-        return decoding.decode(symbols_to_logits_fn, dim(inputs, 0), max_length, cache, params)
+        return search.decode(symbols_to_logits_fn, dim(inputs, 0), max_length, cache, params)
 
     def encoder_length(self, input_length: int | tf.Tensor) -> int | tf.Tensor:
-        """Encoder positions of `input_length` input symbols or audio frames."""
-        return self.audio_front_end.output_length(input_length) if self.audio else input_length
+        """Encoder positions of `input_length` inputs (symbols, audio frames, ...)."""
+        return self.input_encoder.output_length(input_length)
 
     def prepare_decoding(self, inputs: tf.Tensor, max_length: int | tf.Tensor,
                          use_cache: bool = True) -> tuple[SymbolsToLogitsFn, Cache]:
@@ -229,9 +203,7 @@ class Transformer(Model):
 
     def _embed(self, embedding: Embedding, ids: tf.Tensor, training: bool,
                seeds: SeedStream | None = None, start: int | tf.Tensor = 0) -> tf.Tensor:
-        """ids [batch, length] -> embedding·√d_model (0 for id 0) + positions from `start`,
-        then dropout: [batch, length, d_model]."""
-        not_pad = tf.cast(tf.not_equal(ids, PAD_ID), tf.float32)[..., None]
-        x = embedding(ids) * (self.hidden_size ** 0.5) * not_pad
-        x = add_timing_signal(x, start)
+        """ids [batch, length] -> `embed_symbols` + positions from `start`, then dropout:
+        [batch, length, d_model]."""
+        x = add_timing_signal(embed_symbols(embedding, ids), start)
         return dropout(x, self.dropout_rate, training, seeds)

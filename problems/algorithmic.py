@@ -17,19 +17,21 @@ Every knob is gin-configurable, e.g. `AlgorithmicReverse.max_length = 40`.
 from __future__ import annotations
 
 import abc
-import hashlib
 import random
 from collections.abc import Iterator, Sequence
 
 import gin
 
-from t2t.model import EOS_ID, ProblemInfo
+from t2t.data.hash_split import HashSplit
+from t2t.ids import NUM_RESERVED_IDS
+from t2t.modality import SymbolModality
+from t2t.model import ProblemInfo
 from t2t.problem import Problem
 from t2t.registry import register_problem
 
 DIGITS = [str(digit) for digit in range(10)]
 SYMBOLS = DIGITS + ["+"]
-FIRST_SYMBOL_ID = EOS_ID + 1
+FIRST_SYMBOL_ID = NUM_RESERVED_IDS
 VOCAB_SIZE = FIRST_SYMBOL_ID + len(SYMBOLS)
 _ID_OF_SYMBOL = {symbol: FIRST_SYMBOL_ID + index for index, symbol in enumerate(SYMBOLS)}
 _SYMBOL_OF_ID = {i: symbol for symbol, i in _ID_OF_SYMBOL.items()}
@@ -38,13 +40,13 @@ _SYMBOL_OF_ID = {i: symbol for symbol, i in _ID_OF_SYMBOL.items()}
 _MAX_DRAWS_PER_SAMPLE = 10_000
 
 
+# A sequence's split is a hash of its symbols: ~98 % train, 1 % dev, 1 % test.
+SPLIT_OF_TEXT = HashSplit([("train", 0.98), ("dev", 0.01)], rest="test", buckets=100)
+
+
 def split_of(symbols: Sequence[str]) -> str:
     """The split a sequence belongs to, from a stable hash of its symbols (same on any machine)."""
-    digest = hashlib.sha256(" ".join(symbols).encode("utf-8")).digest()
-    percentile = int.from_bytes(digest[:8], "big") % 100
-    if percentile < 98:
-        return "train"
-    return "dev" if percentile == 98 else "test"
+    return SPLIT_OF_TEXT(" ".join(symbols))
 
 
 def digits_of(number: int) -> list[str]:
@@ -76,7 +78,7 @@ class AlgorithmicProblem(Problem):
         """Draws one (input symbols, target symbols) pair."""
 
     def info(self) -> ProblemInfo:
-        return ProblemInfo(input_vocab_size=VOCAB_SIZE, target_vocab_size=VOCAB_SIZE)
+        return ProblemInfo(inputs=SymbolModality(VOCAB_SIZE), target_vocab_size=VOCAB_SIZE)
 
     def generate_samples(self, split: str, tmp_dir: str) -> Iterator[dict[str, list[int]]]:
         """Yields num_<split> samples whose inputs hash into `split` (`tmp_dir` is unused)."""

@@ -7,7 +7,7 @@
 Stored shards hold, per utterance, "inputs": the int16 samples zigzag-coded as non-negative int64
 (n ≥ 0 → 2n, n < 0 → −2n − 1, so quiet samples take 1–2 bytes as varints instead of the 10 a
 negative int64 takes), and "targets": character ids ending with EOS. `dataset()` decodes the samples
-and computes the features in the tf.data pipeline (`t2t.layers.audio_features`):
+and computes the features in the tf.data pipeline (`t2t.speech.audio_features`):
 
     {"inputs": float32 [frames, 80] (or [frames, 240] with deltas), "targets": int32 [length]}
 
@@ -29,7 +29,7 @@ import dataclasses
 import hashlib
 import os
 import random
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 import gin
 import numpy as np
@@ -37,15 +37,18 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 from absl import logging
 
-from t2t import wer
-from t2t.data_gen import audio, espeak, fortunes, shards, transcripts, vowel_swaps, wordnet
-from t2t.layers import audio_features
-from t2t.model import EOS_ID, PAD_ID, ProblemInfo
+from t2t.data import shards
+from t2t.data.hash_split import HashSplit
+from t2t.data_gen import audio, espeak, fortunes, vowel_swaps, wordnet
+from t2t.lm.text_source import LanguageModelTextSource
+from t2t.metrics import error_rates
+from t2t.model import ProblemInfo
 from t2t.problem import Problem
 from t2t.registry import register_problem
+from t2t.speech import audio_features, transcripts
+from t2t.speech.modality import AudioModality
+from t2t.speech.transcripts import FIRST_CHARACTER_ID, VOCAB_SIZE
 
-FIRST_CHARACTER_ID = EOS_ID + 1
-VOCAB_SIZE = FIRST_CHARACTER_ID + len(transcripts.ALPHABET)
 _ID_OF_CHARACTER = {char: FIRST_CHARACTER_ID + i for i, char in enumerate(transcripts.ALPHABET)}
 _CHARACTER_OF_ID = {i: char for char, i in _ID_OF_CHARACTER.items()}
 _INT16_SCALE = 32768.0
@@ -65,12 +68,17 @@ def unzigzag(codes: tf.Tensor) -> tf.Tensor:
                                   -tf.bitwise.bitwise_and(codes, 1))
 
 
-class SpeechProblem(Problem):
+class SpeechProblem(Problem, LanguageModelTextSource):
     """Audio → characters; subclasses say where utterances come from (`utterances`).
+
+    Stored "inputs" are audio samples, not ids: only "targets" get EOS (`SYMBOL_FEATURES`), and
+    `preprocess_example` turns the samples into features when the shards are read.
 
     Args:
       deltas: add deltas and delta-deltas to the 80 log-mel features (240 per frame).
     """
+
+    SYMBOL_FEATURES = ("targets",)
 
     def __init__(self, deltas: bool = False):
         self.deltas = deltas
@@ -80,9 +88,8 @@ class SpeechProblem(Problem):
         """Yields (int16 samples [n] at 16 kHz, raw transcript) for `split`."""
 
     def info(self) -> ProblemInfo:
-        return ProblemInfo(input_vocab_size=0, target_vocab_size=VOCAB_SIZE,
-                           input_modality="audio",
-                           input_feature_size=audio_features.feature_size(self.deltas))
+        return ProblemInfo(inputs=AudioModality(audio_features.feature_size(self.deltas)),
+                           target_vocab_size=VOCAB_SIZE)
 
     def generate_samples(self, split: str, tmp_dir: str) -> Iterator[dict[str, list[int]]]:
         """{"inputs": zigzag-coded samples, "targets": character ids}; rejected transcripts and
@@ -128,8 +135,8 @@ class SpeechProblem(Problem):
 
     def decode_metrics(self, hypotheses: list[str], references: list[str]) -> dict[str, float]:
         """{"wer": word error rate, "cer": character error rate}: corpus-level fractions."""
-        return {"wer": wer.word_error_rate(hypotheses, references),
-                "cer": wer.character_error_rate(hypotheses, references)}
+        return {"wer": error_rates.word_error_rate(hypotheses, references),
+                "cer": error_rates.character_error_rate(hypotheses, references)}
 
     def language_model_text(self, data_dir: str) -> Iterator[str]:
         """Normalized sentences a language model for this problem may learn from (e.g.
@@ -148,29 +155,19 @@ class SpeechProblem(Problem):
         for ids in targets.as_numpy_iterator():
             yield self.decode_targets(ids.tolist())
 
-    # Overrides of the base class's private hooks: "inputs" are audio samples, which neither get
-    # an EOS nor avoid the ids 0 and 1, and are turned into features when read.
-    def _with_eos(self, samples: Iterable[dict[str, list[int]]]) -> Iterator[dict[str, list[int]]]:
-        for sample in samples:
-            if PAD_ID in sample["targets"] or EOS_ID in sample["targets"]:
-                raise ValueError(f"problem {self.name!r} generated targets {sample['targets']} "
-                                 f"containing the reserved ids PAD_ID or EOS_ID")
-            yield {"inputs": sample["inputs"], "targets": sample["targets"] + [EOS_ID]}
-
-    def _parse_example(self, record: tf.Tensor) -> dict[str, tf.Tensor]:
-        spec = {feature: tf.io.RaggedFeature(tf.int64) for feature in self.FEATURES}
-        parsed = tf.io.parse_single_example(record, spec)
-        samples = tf.cast(unzigzag(parsed["inputs"]), tf.float32) / _INT16_SCALE
+    def preprocess_example(self, example: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+        """Stored {"inputs": zigzag-coded samples, "targets": ids} → {"inputs": float32 features
+        [frames, 80 or 240], "targets": int32 [length]}."""
+        samples = tf.cast(unzigzag(example["inputs"]), tf.float32) / _INT16_SCALE
         return {"inputs": self.features(samples),
-                "targets": tf.cast(parsed["targets"], tf.int32)}
+                "targets": tf.cast(example["targets"], tf.int32)}
 
 
 def split_of(sentence: str, dev_percent: int, test_percent: int) -> str:
-    """The split a sentence belongs to, from a stable hash of its text."""
-    percentile = int.from_bytes(hashlib.sha256(sentence.encode("utf-8")).digest()[:8], "big") % 100
-    if percentile < dev_percent:
-        return "dev"
-    return "test" if percentile < dev_percent + test_percent else "train"
+    """The split a sentence belongs to, from a stable hash of its text (percentiles)."""
+    split = HashSplit([("dev", dev_percent / 100), ("test", test_percent / 100)], rest="train",
+                      buckets=100)
+    return split(sentence)
 
 
 @register_problem

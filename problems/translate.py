@@ -20,33 +20,33 @@ The WMT problems on TFDS are in `t2t.problems.translate_wmt`.
 from __future__ import annotations
 
 import abc
-import hashlib
 import itertools
 import os
 from collections.abc import Iterator, Sequence
 
 import gin
 
-from t2t import metrics
-from t2t.data_gen import apertium, fortunes, parallel_text, shards
+from t2t.metrics.text import bleu, exact_match
+from t2t.data_gen import apertium, fortunes, parallel_text
+from t2t.data import shards
 from t2t.data_gen.parallel_text import Pair
-from t2t.data_gen.vocab import MODEL_TYPES, Vocabulary, train_vocabulary
+from t2t.data.vocab import MODEL_TYPES, Vocabulary, train_vocabulary
+from t2t.data.hash_split import HashSplit
+from t2t.modality import SymbolModality
 from t2t.model import ProblemInfo
 from t2t.problem import Problem
 from t2t.registry import register_problem
 
 
 def split_of_sentence(sentence: str, dev_fraction: float, test_fraction: float) -> str:
-    """"dev", "test" or "train" from a stable hash of `sentence` (the same on every machine).
+    """"dev", "test" or "train" from a stable hash of `sentence`, stripped (the same on every
+    machine).
 
     A sentence lands in dev with probability `dev_fraction`, in test with `test_fraction`; since
     the split depends on the sentence alone, a sentence occurring twice never spans two splits.
     """
-    digest = hashlib.sha256(sentence.strip().encode("utf-8")).digest()
-    position = int.from_bytes(digest[:8], "big") / 2 ** 64  # uniform in [0, 1)
-    if position < dev_fraction:
-        return "dev"
-    return "test" if position < dev_fraction + test_fraction else "train"
+    split_of = HashSplit([("dev", dev_fraction), ("test", test_fraction)], rest="train")
+    return split_of(sentence.strip())
 
 
 class TranslateProblem(Problem):
@@ -135,7 +135,7 @@ class TranslateProblem(Problem):
 
     # -- the Problem interface
     def info(self) -> ProblemInfo:
-        return ProblemInfo(input_vocab_size=self.source_vocabulary.size,
+        return ProblemInfo(inputs=SymbolModality(self.source_vocabulary.size),
                            target_vocab_size=self.target_vocabulary.size)
 
     def generate_samples(self, split: str, tmp_dir: str) -> Iterator[dict[str, list[int]]]:
@@ -155,8 +155,8 @@ class TranslateProblem(Problem):
 
     def decode_metrics(self, hypotheses: list[str], references: list[str]) -> dict[str, float]:
         """{"bleu": corpus sacreBLEU in [0, 100], "exact_match": fraction in [0, 1]}."""
-        return {"bleu": metrics.bleu(hypotheses, references),
-                "exact_match": metrics.exact_match(hypotheses, references)}
+        return {"bleu": bleu(hypotheses, references),
+                "exact_match": exact_match(hypotheses, references)}
 
     # -- helpers
     def _clean_pairs(self, split: str, tmp_dir: str) -> Iterator[Pair]:

@@ -11,7 +11,9 @@ import sys
 
 from absl import app, flags, logging
 
-from t2t import checkpoint_averaging, run_dir
+from t2t import run_dir
+
+from t2t.train import checkpoint_averaging
 from t2t.scripts import common
 
 flags.DEFINE_string("output_dir", "", "The training run whose checkpoints are averaged.")

@@ -1,4 +1,4 @@
-"""t2t-char-lm: trains the character n-gram LM that CTC beam search can fuse (`t2t.char_lm`).
+"""t2t-char-lm: trains the character n-gram LM that CTC beam search can fuse (`t2t.lm.char_lm`).
 
     t2t-char-lm --problem=speech_espeak_en --data_dir=~/t2t_data --output=~/lm/espeak7.json
     t2t-char-lm --text_file=sentences.txt --order=5 --output=lm.json
@@ -27,9 +27,10 @@ import gin
 from absl import app, flags, logging
 
 from t2t import registry
-from t2t.char_lm import CharNgramLM
-from t2t.data_gen import transcripts
-from t2t.ngram_smoothing import SMOOTHINGS
+from t2t.lm.char_lm import CharNgramLM
+from t2t.lm.text_source import LanguageModelTextSource
+from t2t.speech import transcripts
+from t2t.lm.smoothing import SMOOTHINGS
 from t2t.scripts import common
 
 FLAGS = flags.FLAGS
@@ -52,7 +53,7 @@ def define_flags(default_order: int = 7, unit: str = "characters") -> None:
     flags.DEFINE_integer("order", default_order, f"n of the n-gram model ({unit} of context + 1).")
     flags.DEFINE_string("output", "", "Where the LM is written (JSON).")
     flags.DEFINE_enum("smoothing", "witten_bell", list(SMOOTHINGS),
-                      "How counts become probabilities (t2t.char_lm): interpolated Witten–Bell, or "
+                      "How counts become probabilities (t2t.lm.char_lm): interpolated Witten–Bell, or "
                       "modified Kneser–Ney, which predicts new text better at high orders.")
 
 
@@ -61,7 +62,8 @@ def main(argv: list[str]) -> None:
         return
     with common.user_errors_as_usage():
         sentences = training_sentences()
-        lm = CharNgramLM.train(sentences, FLAGS.order, transcripts.ALPHABET, FLAGS.smoothing)
+        lm = CharNgramLM.train(sentences, FLAGS.order, alphabet=transcripts.ALPHABET,
+                               smoothing=FLAGS.smoothing)
         output = os.path.expanduser(FLAGS.output)
         lm.save(output)
     characters = sum(map(len, sentences))
@@ -90,9 +92,9 @@ def training_sentences() -> list[str]:
         problem_class = registry.problems.get(FLAGS.problem)
         gin.parse_config(FLAGS.gin_param)
         problem = problem_class()
-        if not hasattr(problem, "language_model_text"):
-            raise ValueError(f"problem {FLAGS.problem!r} has no language_model_text (only "
-                             f"speech problems do); use --text_file")
+        if not isinstance(problem, LanguageModelTextSource):
+            raise ValueError(f"problem {FLAGS.problem!r} has no language_model_text (it is no "
+                             f"LanguageModelTextSource; the speech problems are); use --text_file")
         problem.load_vocabularies(os.path.expanduser(FLAGS.data_dir))
         sentences += [_checked(text, f"problem {FLAGS.problem} language-model sentence {i}")
                       for i, text in enumerate(problem.language_model_text(
@@ -128,7 +130,7 @@ def _checked(text: str, where: str) -> str:
     if unknown:
         raise ValueError(f"{where}: characters {''.join(unknown)!r} are not in the alphabet "
                          f"{transcripts.ALPHABET!r} (normalize the text with "
-                         f"t2t.data_gen.transcripts.normalize): {text!r}")
+                         f"t2t.speech.transcripts.normalize): {text!r}")
     return text
 
 

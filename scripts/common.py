@@ -8,7 +8,9 @@ from typing import Iterator
 
 from absl import app, flags
 
-from t2t import config, mesh, registry
+from t2t import config, registry
+
+from t2t.train import mesh
 
 flags.DEFINE_string("t2t_usr_dir", "", "Folder with an __init__.py whose imports register the "
                     "user's own problems, models and hparams sets.")
@@ -17,9 +19,10 @@ flags.DEFINE_bool("registry_help", False, "List every registered problem, model 
 
 FLAGS = flags.FLAGS
 
-# t2t.trainer declares the core gin configurables a saved config.gin binds (TrainHparams, Adam,
-# learning_rate_schedule), so the decoder can parse that file too.
-BUILT_IN_PACKAGES = ("t2t.trainer", "t2t.problems", "t2t.models", "t2t.hparams")
+# The core's gin configurables that a saved config.gin binds (TrainHparams, Adam,
+# learning_rate_schedule), so that every tool can parse that file, then the content folders.
+BUILT_IN_PACKAGES = ("t2t.train.hparams", "t2t.train.optimizers", "t2t.train.learning_rate",
+                     "t2t.problems", "t2t.models", "t2t.hparams")
 
 
 def register_everything() -> None:

@@ -17,7 +17,12 @@ from typing import TextIO
 import tensorflow as tf
 from absl import app, flags, logging
 
-from t2t import atomic_files, decoding, inference, run_dir
+from t2t import run_dir
+
+from t2t.data import atomic_files
+
+from t2t.decode import inference
+from t2t.decode.params import parse_decode_hparams
 from t2t.scripts import common
 
 flags.DEFINE_string("output_dir", "", "The training run's directory (config.gin, checkpoints).")
@@ -66,7 +71,8 @@ def _build_decoder() -> inference.Inference:
     status.expect_partial().assert_existing_objects_matched()
     logging.info("decoding with %s (%s on %s)", checkpoint_path, type(model).__name__,
                  problem.name)
-    return inference.Inference(problem, model, decoding.parse_decode_hparams(FLAGS.decode_hparams))
+    return inference.Inference(problem, model, parse_decode_hparams(FLAGS.decode_hparams,
+                                                                    model.DECODE_PARAMS))
 
 
 def _decode_split(decoder: inference.Inference) -> None:

@@ -18,7 +18,12 @@ import sys
 import gin
 from absl import app, flags, logging
 
-from t2t import config, decoding, mesh, registry, trainer
+from t2t import config, registry
+
+from t2t.decode.params import parse_decode_hparams
+
+from t2t.train import mesh, trainer
+from t2t.train.hparams import RunOptions
 from t2t.scripts import common
 
 flags.DEFINE_string("problem", "", "Registered problem name.")
@@ -84,17 +89,18 @@ def main(argv: list[str]) -> None:
 def _build_trainer() -> trainer.Trainer:
     mesh.split_cpu(FLAGS.cpu_devices)
     problem_class = registry.problems.get(FLAGS.problem)
-    registry.models.get(FLAGS.model)
+    model_class = registry.models.get(FLAGS.model)
     config.configure(FLAGS.hparams_set, FLAGS.hparams, FLAGS.gin_file, FLAGS.gin_param)
     _check_output_dir_config()
     problem = problem_class()
     plan = mesh.make_plan(FLAGS.mesh_shape, FLAGS.layout, FLAGS.random_seed, FLAGS.use_tpu,
                           FLAGS.tpu)
-    options = trainer.RunOptions(
+    options = RunOptions(
         output_dir=FLAGS.output_dir, data_dir=FLAGS.data_dir, tmp_dir=FLAGS.tmp_dir,
         train_steps=FLAGS.train_steps, eval_every=FLAGS.eval_every, eval_steps=FLAGS.eval_steps,
         eval_decode_examples=FLAGS.eval_decode_examples,
-        eval_decode_params=decoding.parse_decode_hparams(FLAGS.eval_decode_hparams),
+        eval_decode_params=parse_decode_hparams(FLAGS.eval_decode_hparams,
+                                                model_class.DECODE_PARAMS),
         checkpoint_every=FLAGS.checkpoint_every, keep_checkpoints=FLAGS.keep_checkpoints,
         log_every=FLAGS.log_every, random_seed=FLAGS.random_seed, xla_compile=FLAGS.xla_compile)
     return trainer.Trainer(problem, FLAGS.model, plan, options)

@@ -1,5 +1,5 @@
 """t2t-word-lm: trains the word n-gram LM that CTC beam search fuses next to a character LM
-(`t2t.word_lm`): finished words are scored by it, spelled (and unseen words scored) by the
+(`t2t.lm.word_lm`): finished words are scored by it, spelled (and unseen words scored) by the
 character LM of t2t-char-lm.
 
     t2t-char-lm --problem=speech_espeak_en --data_dir=~/t2t_data --output=~/lm/espeak7.json
@@ -15,7 +15,7 @@ normalized sentences, each distinct sentence counted once, and --smoothing); --o
 (default 3).
 --lexicon adds a word list, one word per line (e.g. /usr/share/dict/american-english, Debian's
 `wamerican`, which scripts/install.sh installs), whose words each get the unigram pseudo-count
---lexicon_count (`t2t.word_lm`): entries are normalized like transcripts (lower case; curly quotes
+--lexicon_count (`t2t.lm.word_lm`): entries are normalized like transcripts (lower case; curly quotes
 straightened), and those that are not one word of the alphabet afterwards (non-ASCII letters,
 digits, symbols, several words) are left out and counted in the log. Logs the number of sentences,
 words and distinct words.
@@ -27,9 +27,9 @@ import sys
 
 from absl import app, flags, logging
 
-from t2t.data_gen import transcripts
+from t2t.speech import transcripts
 from t2t.scripts import char_lm, common
-from t2t.word_lm import WordNgramLM
+from t2t.lm.word_lm import WordNgramLM
 
 FLAGS = flags.FLAGS
 

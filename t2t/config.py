@@ -23,7 +23,9 @@ from typing import Any, Sequence
 
 import gin
 
-from t2t import atomic_files, registry
+from t2t import registry
+
+from t2t.data import atomic_files
 
 CONFIG_FILE = "config.gin"
 

@@ -4,23 +4,22 @@ A model is a `tf.Module` built from a problem's `ProblemInfo` (vocabulary sizes,
 its own gin-configurable hyperparameters. Its weights all come from `t2t.layers.weights`, so the
 same model runs on one device, under tf.distribute or under DTensor without mentioning devices.
 
-Features are dicts of int32 tensors padded with `PAD_ID` (0):
+Features are dicts of int32 tensors padded with `t2t.ids.PAD_ID` (0):
   "inputs":  [batch, input_length]  (absent for language models; float features for audio)
-  "targets": [batch, target_length], each sequence ends with `EOS_ID` (1) before its padding.
+  "targets": [batch, target_length], each sequence ends with `t2t.ids.EOS_ID` (1) before its padding.
 """
 from __future__ import annotations
 
+import abc
+import contextlib
 import dataclasses
-from typing import TYPE_CHECKING
 
 import tensorflow as tf
 
-if TYPE_CHECKING:
-    from t2t.decoding import DecodeParams
-    from t2t.layers.random import SeedStream
-
-PAD_ID = 0
-EOS_ID = 1
+from t2t.decode.params import DecodeParams
+from t2t.ids import PAD_ID
+from t2t.layers.random import SeedStream
+from t2t.modality import Modality
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,26 +27,39 @@ class ProblemInfo:
     """What a model needs to know about the problem it is trained on.
 
     Attributes:
-      input_vocab_size: number of input symbols (0 when inputs are not symbols).
-      target_vocab_size: number of target symbols.
-      input_modality: "symbol" for token ids, "audio" for [batch, frames, features] float inputs.
-      input_feature_size: size of the last dim of float inputs (0 for symbols).
+      inputs: the modality of the inputs (`SymbolModality(vocab_size)` for token ids, or e.g.
+        `t2t.speech.modality.AudioModality`), which builds the model's input encoder.
+      target_vocab_size: number of target symbols (targets are always symbols).
     """
-    input_vocab_size: int
+    inputs: Modality
     target_vocab_size: int
-    input_modality: str = "symbol"
-    input_feature_size: int = 0
+
+
+class ExampleAdapter(abc.ABC):
+    """Work around decoding each example alone, e.g. adapting the model to it first."""
+
+    @abc.abstractmethod
+    def adapted(self, inputs: tf.Tensor) -> contextlib.AbstractContextManager:
+        """A context inside which the model decodes `inputs` (a batch of one example)."""
 
 
 class Model(tf.Module):
-    """Base class of registered models. Subclasses implement the three methods below."""
+    """Base class of registered models. Subclasses implement `__call__`, `loss` and `infer`.
+
+    Declared extension points: `DECODE_PARAMS`, the `DecodeParams` subclass whose fields are this
+    model's decode hparams (a model with decoding parameters of its own declares a subclass);
+    `correct_predictions` (None when logits are not aligned with targets); `example_adapter`
+    (work done around decoding each example alone).
+    """
+
+    DECODE_PARAMS: type[DecodeParams] = DecodeParams
 
     def __init__(self, problem_info: ProblemInfo, name: str | None = None):
         super().__init__(name=name)
         self.problem_info = problem_info
 
     def __call__(self, features: dict[str, tf.Tensor], training: bool,
-                 seeds: "SeedStream | None" = None) -> tf.Tensor:
+                 seeds: SeedStream | None = None) -> tf.Tensor:
         """Teacher-forced forward pass → logits [batch, target_length, target_vocab_size].
 
         `seeds` feeds dropout; it must be given when `training` is True.
@@ -71,10 +83,16 @@ class Model(tf.Module):
                                  targets != PAD_ID)
         return tf.reduce_sum(tf.cast(correct, tf.float32))
 
-    def infer(self, features: dict[str, tf.Tensor], params: "DecodeParams") -> dict[str, tf.Tensor]:
+    def infer(self, features: dict[str, tf.Tensor], params: DecodeParams) -> dict[str, tf.Tensor]:
         """Decodes without teacher forcing.
 
         Returns {"outputs": int32 [batch, length] (EOS and padding after it are 0/1 as decoded),
                  "scores": float32 [batch] (log-probability, length-penalized for beam search)}.
         """
         raise NotImplementedError
+
+    def example_adapter(self, params: DecodeParams) -> ExampleAdapter | None:
+        """What `params` asks to be done around decoding each example alone (e.g. test-time
+        adaptation); None, the default, decodes examples in batches as they come."""
+        del params
+        return None

@@ -21,6 +21,10 @@ hooks: `build_vocabularies`, which `generate_data` runs before writing any split
 before `info`, `encode` or `decode`:
 
     problem.load_vocabularies(data_dir)                 # then problem.info() etc.
+
+Stored examples are read back in two public steps a problem may override (T2T's hooks):
+`example_reading_spec` (how a record is parsed) and `preprocess_example` (what the model gets from
+the parsed tensors, e.g. audio features from stored samples).
 """
 from __future__ import annotations
 
@@ -32,9 +36,10 @@ from collections.abc import Iterable, Iterator, Sequence
 import tensorflow as tf
 from absl import logging
 
-from t2t import metrics
-from t2t.data_gen import shards
-from t2t.model import EOS_ID, PAD_ID, ProblemInfo
+from t2t.metrics.text import exact_match
+from t2t.data import shards
+from t2t.ids import EOS_ID, PAD_ID
+from t2t.model import ProblemInfo
 from t2t.registry import snake_case
 
 
@@ -43,13 +48,17 @@ class Problem(abc.ABC):
 
     Subclasses implement `info`, `generate_samples`, `encode` and `decode`; they may override
     `num_shards`, `encode_inputs`/`decode_targets` (e.g. separate input and target vocabularies),
-    `build_vocabularies`/`load_vocabularies` (a codec learned from the data) and `decode_metrics`
-    (e.g. to add BLEU).
+    `build_vocabularies`/`load_vocabularies` (a codec learned from the data),
+    `example_reading_spec`/`preprocess_example` (how stored examples are read back) and
+    `decode_metrics` (e.g. to add BLEU).
     """
 
     SPLITS = ("train", "dev", "test")
-    # The id sequences every sample has; each gets EOS appended when written.
+    # The features every sample has.
     FEATURES = ("inputs", "targets")
+    # The features that are id sequences: each must avoid the reserved ids and gets EOS appended
+    # when written. Other features (e.g. audio samples) are stored as generated.
+    SYMBOL_FEATURES = ("inputs", "targets")
     # Shards read at once when `dataset(shuffle_files=True)` interleaves them (fixed, not AUTOTUNE,
     # so the order of examples does not depend on the machine's core count).
     SHUFFLED_READ_CYCLE = 8
@@ -108,8 +117,8 @@ class Problem(abc.ABC):
                 logging.info("%s %s data already in %s; skipping", self.name, split, data_dir)
                 continue
             start = time.time()
-            shards.write_shards(self._with_eos(self.generate_samples(split, tmp_dir)), data_dir,
-                                self.name, split, self.num_shards(split))
+            shards.write_shards(self._stored_samples(self.generate_samples(split, tmp_dir)),
+                                data_dir, self.name, split, self.num_shards(split))
             logging.info("Generated %s %s data in %.1f s", self.name, split, time.time() - start)
 
     def dataset(self, split: str, data_dir: str, shuffle_files: bool = False) -> tf.data.Dataset:
@@ -136,7 +145,16 @@ class Problem(abc.ABC):
                 num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
         else:
             records = tf.data.TFRecordDataset(files)
-        return records.map(self._parse_example, num_parallel_calls=tf.data.AUTOTUNE)
+        return records.map(self._read_record, num_parallel_calls=tf.data.AUTOTUNE)
+
+    def example_reading_spec(self) -> dict[str, tf.io.RaggedFeature]:
+        """How a stored record is parsed: every feature a ragged int64 list by default."""
+        return {feature: tf.io.RaggedFeature(tf.int64) for feature in self.FEATURES}
+
+    def preprocess_example(self, example: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+        """Parsed tensors (per `example_reading_spec`) → what the model reads; by default every
+        feature as int32 [length]. Runs in the tf.data pipeline."""
+        return {feature: tf.cast(value, tf.int32) for feature, value in example.items()}
 
     def encode_inputs(self, text: str) -> list[int]:
         """Text → input ids WITHOUT EOS, like `generate_samples` gives them (append EOS_ID to
@@ -155,19 +173,21 @@ class Problem(abc.ABC):
 
         Strings are compared after stripping surrounding whitespace.
         """
-        return {"exact_match": metrics.exact_match(hypotheses, references)}
+        return {"exact_match": exact_match(hypotheses, references)}
 
-    def _with_eos(self, samples: Iterable[dict[str, list[int]]]) -> Iterator[dict[str, list[int]]]:
-        """Checks that sample ids avoid PAD_ID and EOS_ID, then appends EOS_ID to each feature."""
+    def _stored_samples(self, samples: Iterable[dict[str, list]]) -> Iterator[dict[str, list]]:
+        """Checks that the SYMBOL_FEATURES avoid PAD_ID and EOS_ID and appends EOS_ID to them;
+        other features are stored as generated."""
         for sample in samples:
-            for feature in self.FEATURES:
+            for feature in self.SYMBOL_FEATURES:
                 if PAD_ID in sample[feature] or EOS_ID in sample[feature]:
                     raise ValueError(
                         f"problem {self.name!r} generated {feature} {sample[feature]} containing "
                         f"PAD_ID={PAD_ID} or EOS_ID={EOS_ID}; those ids are reserved.")
-            yield {feature: list(sample[feature]) + [EOS_ID] for feature in self.FEATURES}
+            yield {feature: list(sample[feature]) + ([EOS_ID] if feature in self.SYMBOL_FEATURES
+                                                     else [])
+                   for feature in self.FEATURES}
 
-    def _parse_example(self, record: tf.Tensor) -> dict[str, tf.Tensor]:
-        spec = {feature: tf.io.RaggedFeature(tf.int64) for feature in self.FEATURES}
-        parsed = tf.io.parse_single_example(record, spec)
-        return {feature: tf.cast(parsed[feature], tf.int32) for feature in self.FEATURES}
+    def _read_record(self, record: tf.Tensor) -> dict[str, tf.Tensor]:
+        return self.preprocess_example(
+            tf.io.parse_single_example(record, self.example_reading_spec()))

@@ -3,7 +3,8 @@ import pytest
 
 import t2t.hparams  # noqa: F401  (registers the sets)
 import t2t.models  # noqa: F401  (registers Transformer with gin)
-from t2t import config, learning_rate, trainer
+from t2t import config
+from t2t.train import learning_rate, trainer
 
 
 @pytest.fixture(autouse=True)

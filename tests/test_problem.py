@@ -5,8 +5,10 @@ import pytest
 import tensorflow as tf
 
 from t2t import registry
-from t2t.data_gen import shards
-from t2t.model import EOS_ID, PAD_ID, ProblemInfo
+from t2t.data import shards
+from t2t.ids import EOS_ID, PAD_ID
+from t2t.modality import SymbolModality
+from t2t.model import ProblemInfo
 from t2t.problem import Problem
 
 
@@ -19,7 +21,7 @@ class ToyCopy(Problem):
         self.generated_splits = []
 
     def info(self):
-        return ProblemInfo(input_vocab_size=100, target_vocab_size=100)
+        return ProblemInfo(SymbolModality(100), 100)
 
     def generate_samples(self, split, tmp_dir):
         self.generated_splits.append(split)

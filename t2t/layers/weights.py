@@ -3,7 +3,7 @@
     kernel = create_weight("kernel", [d_model, num_heads, d_kv], ("d_model", "heads", "d_kv"),
                            initializer=glorot_uniform(fan_in=d_model, fan_out=num_heads * d_kv))
 
-Model code names the *logical* axes of each weight; the active mesh plan (`t2t.mesh`) decides where
+Model code names the *logical* axes of each weight; the active mesh plan (`t2t.train.mesh`) decides where
 the weight lives (a mirrored variable under tf.distribute, a sharded DVariable under DTensor).
 Outside any plan the weight is an ordinary `tf.Variable` on the default device, which is what unit
 tests of single layers use.

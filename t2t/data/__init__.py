@@ -1,0 +1,1 @@
+"""Data plumbing every problem shares: atomic files, sharded TFRecords, the hash split, batching, vocabularies."""

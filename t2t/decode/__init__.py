@@ -1,0 +1,1 @@
+"""Decoding: generic decode params, search strategies (greedy, sampling, beam) and batched inference."""

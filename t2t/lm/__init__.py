@@ -1,0 +1,1 @@
+"""N-gram language models (character, word, backoff ARPA/Sphinx) and their files; used by CTC decoding."""

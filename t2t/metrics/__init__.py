@@ -1,0 +1,1 @@
+"""Scores of decoded text against references: exact match, sacreBLEU, word and character error rates."""

@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: running the CLI tools, synthetic speech."""
