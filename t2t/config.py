@@ -22,6 +22,7 @@ import pathlib
 from typing import Any, Sequence
 
 import gin
+from gin import config_parser
 
 from t2t import registry
 
@@ -106,12 +107,33 @@ def split_overrides(text: str) -> list[str]:
 
 
 def macro_names() -> list[str]:
-    """Names of all macros bound in the current gin config.
+    """Names of all macros bound in the current gin config, sorted.
 
-    gin has no public listing; its bindings table keys a macro `name = value` as (name, "gin.macro").
+    gin has no public listing of macros, so this parses its public dump, `gin.config_str()`, back
+    with gin's own parser: a binding without a parameter name (`name = value`, `scope/name = value`)
+    is a macro, named as gin names it. Every value that came from gin text prints back as gin text;
+    a macro bound from Python to an object gin cannot print (which config.gin could not hold
+    either) is an HparamsError.
     """
-    return sorted(scope for (scope, selector) in gin.config._CONFIG  # noqa: SLF001
-                  if selector == "gin.macro")
+    try:
+        statements = config_parser.ConfigParser(gin.config_str(), _NamesOnly())
+        return sorted({f"{statement.scope}/{statement.selector}" if statement.scope
+                       else statement.selector
+                       for statement in statements
+                       if isinstance(statement, config_parser.BindingStatement)
+                       and not statement.arg_name})
+    except SyntaxError as error:
+        raise HparamsError(f"a gin macro's value cannot be written as gin text: {error}") from error
+
+
+class _NamesOnly(config_parser.ParserDelegate):
+    """Parses `@configurable` and `%macro` references in values without resolving them."""
+
+    def configurable_reference(self, scoped_configurable_name: str, evaluate: bool) -> str:
+        return scoped_configurable_name
+
+    def macro(self, macro_name: str) -> str:
+        return macro_name
 
 
 def macro_value(name: str) -> Any:

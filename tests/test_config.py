@@ -3,7 +3,7 @@ import pytest
 
 import t2t.hparams  # noqa: F401  (registers the sets)
 import t2t.models  # noqa: F401  (registers Transformer with gin)
-from t2t import config
+from t2t import config, registry
 from t2t.train import learning_rate, trainer
 
 
@@ -71,6 +71,30 @@ def test_gin_files_and_params_apply_in_order(tmp_path):
         config.configure("transformer_tiny", gin_files=[str(tmp_path / "absent.gin")])
     with pytest.raises(config.HparamsError, match="--gin_param="):
         config.configure("transformer_tiny", gin_params=["Adam.beta2 = = 0.98"])
+
+
+def test_macro_names_lists_every_macro_gin_holds():
+    gin.parse_config(f"""
+        a = 1
+        outer/a = 2
+        long = {tuple(range(60))}  # gin.config_str() wraps it over several lines
+        ref = @Adam
+        alias = %a
+        text = 'x # y'
+        Adam.beta1 = %a
+    """)
+    gin.bind_parameter("bound/macro.value", "from Python")
+    assert config.macro_names() == ["a", "alias", "bound", "long", "outer/a", "ref", "text"]
+    gin.clear_config()
+    assert config.macro_names() == []
+
+
+def test_the_shared_training_wiring_is_not_a_set():
+    assert not [name for name in registry.hparams_sets.names() if name.startswith("_")]
+    for name in registry.hparams_sets.names():  # every set includes it
+        config.configure(name)
+        assert "TrainHparams.batch_size = %batch_size" in gin.config_str()
+        assert "learning_rate_schedule.schedule = %learning_rate_schedule" in gin.config_str()
 
 
 def test_split_overrides_respects_brackets_and_quotes():
