@@ -26,6 +26,7 @@ import tensorflow as tf
 from t2t.decode import search
 from t2t.decode.params import DecodeParams
 from t2t.decode.search import Cache, SymbolsToLogitsFn
+from t2t.ids import PAD_ID
 from t2t.layers.attention import MASKED, future_bias
 from t2t.layers.core import Embedding, LayerNorm, dropout
 from t2t.layers.losses import smoothed_cross_entropy
@@ -33,7 +34,6 @@ from t2t.layers.positional import add_timing_signal
 from t2t.layers.random import SeedStream
 from t2t.layers.shapes import check_shape, dim
 from t2t.layers.transformer_layers import DecoderLayer, EncoderLayer
-from t2t.ids import PAD_ID
 from t2t.modality import embed_symbols
 from t2t.model import Model, ProblemInfo
 from t2t.registry import register_model
@@ -141,13 +141,14 @@ class Transformer(Model):
               use_cache: bool = True) -> dict[str, tf.Tensor]:
         """Decodes features["inputs"] [batch, input_length] without teacher forcing.
 
-        Up to `params.decode_length(input_length)` symbols; for audio [batch, frames, F],
-        `params.decode_length(encoder_length(frames))`: one character per encoder frame (40 ms
-        with two stride-2 convolutions) is more than speech has, and extra_length adds a margin. `use_cache=False` recomputes the whole
-        decoder on the prefix at every step instead of using key/value caches (same results,
-        quadratic cost; for testing the cache).
+        Up to `params.decode_length(encoder_length(input_length))` symbols: for audio, one
+        character per encoder frame (40 ms with two stride-2 convolutions) is more than speech
+        has, and extra_length adds a margin. `use_cache=False` recomputes the whole decoder on the
+        prefix at every step instead of using key/value caches (same results, quadratic cost; for
+        testing the cache).
 
-        Returns {"outputs": int32 [batch, length], "scores": float32 [batch]} (see t2t.decode.search).
+        Returns {"outputs": int32 [batch, length], "scores": float32 [batch]}
+        (see t2t.decode.search).
         """
         inputs = features["inputs"]
         max_length = params.decode_length(self.encoder_length(dim(inputs, 1)))

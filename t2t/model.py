@@ -6,7 +6,8 @@ same model runs on one device, under tf.distribute or under DTensor without ment
 
 Features are dicts of int32 tensors padded with `t2t.ids.PAD_ID` (0):
   "inputs":  [batch, input_length]  (absent for language models; float features for audio)
-  "targets": [batch, target_length], each sequence ends with `t2t.ids.EOS_ID` (1) before its padding.
+  "targets": [batch, target_length], each sequence ends with `t2t.ids.EOS_ID` (1) before its
+             padding.
 """
 from __future__ import annotations
 

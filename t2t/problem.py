@@ -36,9 +36,9 @@ from collections.abc import Iterable, Iterator, Sequence
 import tensorflow as tf
 from absl import logging
 
-from t2t.metrics.text import exact_match
 from t2t.data import shards
 from t2t.ids import EOS_ID, PAD_ID
+from t2t.metrics.text import exact_match
 from t2t.model import ProblemInfo
 from t2t.registry import snake_case
 

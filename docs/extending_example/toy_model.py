@@ -30,7 +30,8 @@ class Tagger(Model):
         x, _ = self.input_encoder(features["inputs"], training, seeds)
         return self.output_layer(tf.nn.relu(self.hidden(x)))
 
-    def loss(self, logits: tf.Tensor, features: dict[str, tf.Tensor]) -> tuple[tf.Tensor, tf.Tensor]:
+    def loss(self, logits: tf.Tensor,
+             features: dict[str, tf.Tensor]) -> tuple[tf.Tensor, tf.Tensor]:
         return smoothed_cross_entropy(logits, features["targets"], label_smoothing=0.0)
 
     def infer(self, features: dict[str, tf.Tensor], params: DecodeParams) -> dict[str, tf.Tensor]:

@@ -1,1 +1,2 @@
-"""Data plumbing every problem shares: atomic files, sharded TFRecords, the hash split, batching, vocabularies."""
+"""Data plumbing every problem shares: atomic files, sharded TFRecords, the hash split, token
+batching, sentencepiece vocabularies."""

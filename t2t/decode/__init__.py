@@ -1,1 +1,2 @@
-"""Decoding: generic decode params, search strategies (greedy, sampling, beam) and batched inference."""
+"""Decoding: the decode params every model shares, search strategies (greedy, sampling, beam) and
+batched inference."""

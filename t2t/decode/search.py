@@ -100,10 +100,10 @@ class SamplingSearch(Search):
 class BeamSearch(Search):
     """Beam search keeping `beam_size` alive and `beam_size` finished hypotheses per example.
 
-    A hypothesis of log-probability logp and length n (EOS included) scores logp / length_penalty(n).
-    Each step extends every alive beam by every symbol and keeps the 2 * beam_size most likely
-    extensions: those ending in EOS compete for the finished set, the others refill the alive set
-    (whose caches are reordered to follow their parent beams). The search stops at max_length or
+    A hypothesis of log-probability logp and length n (EOS included) scores
+    logp / length_penalty(n). Each step extends every alive beam by every symbol and keeps the
+    2 * beam_size most likely extensions: those ending in EOS compete for the finished set, the
+    others refill the alive set (whose caches are reordered to follow their parent beams). The search stops at max_length or
     when no alive beam can still beat the best finished one.
 
     The cache, a nest of [batch, ...] tensors, is repeated to [batch * beam_size, ...] (beams of one

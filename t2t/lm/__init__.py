@@ -1,1 +1,2 @@
-"""N-gram language models (character, word, backoff ARPA/Sphinx) and their files; used by CTC decoding."""
+"""N-gram language models (character, word, backoff ARPA/Sphinx) and their files, for CTC
+decoding."""

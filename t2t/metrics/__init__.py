@@ -1,1 +1,2 @@
-"""Scores of decoded text against references: exact match, sacreBLEU, word and character error rates."""
+"""Scores of decoded text against references: exact match, sacreBLEU, word and character error
+rates."""

@@ -1,1 +1,2 @@
-"""Speech: audio features, augmentation, the audio front end and modality, the alphabet, CTC searches and test-time adaptation."""
+"""Speech on top of the core: audio features and augmentation, the audio modality and its front
+end, the alphabet, CTC models and searches, test-time adaptation."""

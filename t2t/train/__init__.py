@@ -1,1 +1,2 @@
-"""Training: the trainer and its hparams, optimizers, learning-rate schedules, mesh plans, checkpoint averaging."""
+"""Training: the trainer and its hparams, optimizers, learning-rate schedules, mesh plans,
+checkpoint averaging."""

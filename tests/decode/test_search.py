@@ -6,9 +6,15 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from t2t.decode.search import (BeamSearch, GreedySearch, SamplingSearch, decode, length_penalty,
-                               search_for)
 from t2t.decode.params import DecodeParams, parse_decode_hparams
+from t2t.decode.search import (
+    BeamSearch,
+    GreedySearch,
+    SamplingSearch,
+    decode,
+    length_penalty,
+    search_for,
+)
 from t2t.ids import EOS_ID
 
 A, B = 2, 3  # toy symbols; 0 is padding/start, 1 is EOS

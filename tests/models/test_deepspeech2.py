@@ -8,15 +8,15 @@ import t2t.hparams  # noqa: F401
 import t2t.models  # noqa: F401
 import t2t.train.trainer  # noqa: F401  (TrainHparams, Adam, learning_rate_schedule configurables)
 from t2t import config, registry
-from t2t.train import mesh
-from t2t.speech.ctc_search import CtcDecodeParams
+from t2t.ids import EOS_ID
 from t2t.layers import weights
 from t2t.layers.random import SeedStream
-from t2t.ids import EOS_ID
 from t2t.modality import SymbolModality
 from t2t.model import ProblemInfo
-from t2t.speech.modality import AudioModality
 from t2t.models.deepspeech2 import DeepSpeech2
+from t2t.speech.ctc_search import CtcDecodeParams
+from t2t.speech.modality import AudioModality
+from t2t.train import mesh
 from t2t.train.optimizers import Adam
 from tests.helpers.synthetic_speech import TRANSCRIPTS, synthetic_batch
 

@@ -10,13 +10,12 @@ import pytest
 import tensorflow as tf
 
 from t2t import registry
-
-from t2t.decode.search import BeamSearch
 from t2t.decode.params import DecodeParams
-from t2t.layers import weights
-from t2t.layers.random import SeedStream
+from t2t.decode.search import BeamSearch
 from t2t.ids import EOS_ID
+from t2t.layers import weights
 from t2t.layers.core import Dense
+from t2t.layers.random import SeedStream
 from t2t.modality import InputEncoder, Modality, SymbolModality
 from t2t.model import ProblemInfo
 from t2t.models.transformer import Transformer, shift_right
@@ -29,7 +28,8 @@ EXAMPLES, LENGTH = 512, 7
 
 def tiny_transformer(input_vocab=VOCAB, target_vocab=VOCAB, **overrides):
     weights.reset_default_seed(0)
-    return Transformer(ProblemInfo(SymbolModality(input_vocab), target_vocab), **{**TINY, **overrides})
+    info = ProblemInfo(SymbolModality(input_vocab), target_vocab)
+    return Transformer(info, **{**TINY, **overrides})
 
 
 def reverse_task(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -114,7 +114,7 @@ def test_tied_table_is_the_softmax():
 
 
 class FloatFrames(Modality):
-    """A modality the Transformer has never heard of: float frames [batch, length, 3], no padding."""
+    """A modality the Transformer does not know: float frames [batch, length, 3], no padding."""
 
     def input_encoder(self, d_model, shared_embedding=None, name="frame_encoder"):
         return FrameEncoder(d_model)

@@ -18,11 +18,16 @@ from t2t import config, registry
 from t2t.decode.params import DecodeParams
 from t2t.layers import weights
 from t2t.model import ProblemInfo
+from t2t.models.transformer import Transformer
 from t2t.speech.front_end import AudioFrontEnd
 from t2t.speech.modality import AudioModality
-from t2t.models.transformer import Transformer
-from tests.helpers.synthetic_speech import CHARACTER_FRAMES, PAUSE_FRAMES, TRANSCRIPTS, synthetic_batch
 from tests.helpers.cli_tools import run_tool
+from tests.helpers.synthetic_speech import (
+    CHARACTER_FRAMES,
+    PAUSE_FRAMES,
+    TRANSCRIPTS,
+    synthetic_batch,
+)
 
 VOCAB = 30
 AUDIO_INFO = ProblemInfo(AudioModality(80), VOCAB)

@@ -9,12 +9,18 @@ import tensorflow_datasets as tfds
 import t2t.problems  # noqa: F401
 from t2t import registry
 from t2t.data_gen import audio, espeak, wordnet
-from t2t.speech import transcripts
 from t2t.ids import EOS_ID
 from t2t.model import ProblemInfo
+from t2t.problems.speech import (
+    VOCAB_SIZE,
+    LibrispeechClean100,
+    SpeechEspeakEn,
+    split_of,
+    unzigzag,
+    zigzag,
+)
+from t2t.speech import transcripts
 from t2t.speech.modality import AudioModality
-from t2t.problems.speech import (VOCAB_SIZE, LibrispeechClean100, SpeechEspeakEn, split_of,
-                                 unzigzag, zigzag)
 
 SMALL_CORPUS = dict(num_train_sentences=12, num_dev_sentences=4, num_test_sentences=4,
                     train_utterances_per_sentence=2)

@@ -8,8 +8,8 @@ import pytest
 
 import t2t.problems  # noqa: F401  (registers the built-in problems)
 from t2t import registry
-from t2t.data_gen import apertium, fortunes, parallel_text
 from t2t.data import shards
+from t2t.data_gen import apertium, fortunes, parallel_text
 from t2t.ids import EOS_ID
 from t2t.problems.translate import TranslateEnesApertium, TranslateFiles, split_of_sentence
 

@@ -5,17 +5,15 @@ import pytest
 import tensorflow as tf
 
 import t2t.models  # noqa: F401
-from t2t.decode.params import parse_decode_hparams
-from t2t.speech.ctc_search import CtcDecodeParams
 from t2t.decode.inference import Inference
+from t2t.decode.params import parse_decode_hparams
 from t2t.layers import weights
-from t2t.modality import SymbolModality
 from t2t.model import ProblemInfo
-from t2t.speech.modality import AudioModality
 from t2t.models.deepspeech2 import DeepSpeech2
 from t2t.models.transformer import Transformer
-from t2t.speech.adaptation import (UtteranceAdapter, mean_frame_entropy,
-                                      normalization_variables)
+from t2t.speech.adaptation import UtteranceAdapter, mean_frame_entropy, normalization_variables
+from t2t.speech.ctc_search import CtcDecodeParams
+from t2t.speech.modality import AudioModality
 from tests.helpers.synthetic_speech import TRANSCRIPTS, synthetic_batch
 
 AUDIO_INFO = ProblemInfo(AudioModality(80), 30)
