@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 
-from absl import app, flags, logging
+from absl import flags, logging
 
 from t2t import run_dir
 
 from t2t.train import checkpoint_averaging
 from t2t.scripts import common
 
-flags.DEFINE_string("output_dir", "", "The training run whose checkpoints are averaged.")
+# Read here, defined in common (listed in --help; common.start refuses the other shared flags).
+# --output_dir: the training run whose checkpoints are averaged.
+SHARED_FLAGS = ("output_dir",)
+for _name in SHARED_FLAGS:
+    flags.declare_key_flag(_name)
+
 flags.DEFINE_integer("num_last", 5, "How many of the newest checkpoints to average.")
 flags.DEFINE_string("avg_dir", "", "Where the averaged run is written (default: "
                     "<output_dir>/avg).")
@@ -25,7 +29,7 @@ FLAGS = flags.FLAGS
 
 
 def main(argv: list[str]) -> None:
-    if not common.start(argv):
+    if not common.start(argv, SHARED_FLAGS):
         return
     common.require("output_dir")
     avg_dir = FLAGS.avg_dir or os.path.join(FLAGS.output_dir, "avg")
@@ -39,9 +43,8 @@ def main(argv: list[str]) -> None:
 
 
 def run() -> None:
-    """Console-script entry point."""
-    logging.set_verbosity(logging.INFO)
-    app.run(main, argv=sys.argv)
+    """Console-script entry point of `t2t-avg-all`."""
+    common.run(main, __name__)
 
 
 if __name__ == "__main__":

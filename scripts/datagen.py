@@ -11,37 +11,24 @@ from __future__ import annotations
 
 import os
 
-import gin
-from absl import app, flags
+from absl import flags
 
-from t2t import registry
 from t2t.scripts import common
+
+# Read here, defined in common (listed in --help; common.start refuses the other shared flags).
+SHARED_FLAGS = ("problem", "data_dir", "tmp_dir", "gin_param")
+for _name in SHARED_FLAGS:
+    flags.declare_key_flag(_name)
 
 FLAGS = flags.FLAGS
 
 
-def define_flags() -> None:
-    """Defines the flags of this tool only (--t2t_usr_dir and --registry_help come from common).
-
-    Called by `run`, not at import, so that importing this module next to t2t.scripts.trainer
-    doesn't clash on the flag names they share.
-    """
-    flags.DEFINE_string("problem", "", "Registered name of the problem to generate.")
-    flags.DEFINE_string("data_dir", "", "Directory to write the shards to.")
-    flags.DEFINE_string("tmp_dir", "", "Scratch space for downloads and raw files "
-                        "(default: <data_dir>/tmp).")
-    flags.DEFINE_multi_string("gin_param", [], 'Gin binding, e.g. '
-                              '"AlgorithmicReverse.num_train = 1000". Repeatable.')
-
-
 def main(argv: list[str]) -> None:
-    if not common.start(argv):
+    if not common.start(argv, SHARED_FLAGS):
         return
     common.require("problem", "data_dir")
     with common.user_errors_as_usage():
-        problem_class = registry.problems.get(FLAGS.problem)
-        gin.parse_config(FLAGS.gin_param)
-        problem = problem_class()
+        problem = common.build_problem()
     data_dir = os.path.expanduser(FLAGS.data_dir)
     tmp_dir = os.path.expanduser(FLAGS.tmp_dir) if FLAGS.tmp_dir else os.path.join(data_dir, "tmp")
     with common.user_errors_as_usage():  # e.g. a missing or misaligned corpus file
@@ -50,8 +37,7 @@ def main(argv: list[str]) -> None:
 
 def run() -> None:
     """Console-script entry point of `t2t-datagen`."""
-    define_flags()
-    app.run(main)
+    common.run(main, __name__)
 
 
 if __name__ == "__main__":

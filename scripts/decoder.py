@@ -6,7 +6,8 @@
     t2t-decoder --output_dir=... --decode_interactive
 
 The problem, model and every hyperparameter come from <output_dir>/config.gin, written at training
-time, so a model trained with overrides decodes without repeating them.
+time, so a model trained with overrides decodes without repeating them; so does --data_dir (the
+shards for --decode_split, the vocabularies) unless given.
 """
 from __future__ import annotations
 
@@ -25,9 +26,11 @@ from t2t.decode import inference
 from t2t.decode.params import parse_decode_hparams
 from t2t.scripts import common
 
-flags.DEFINE_string("output_dir", "", "The training run's directory (config.gin, checkpoints).")
-flags.DEFINE_string("data_dir", "", "Data directory (shards for --decode_split, vocabularies); "
-                    "default: the one the run was trained on, from config.gin.")
+# Read here, defined in common (listed in --help; common.start refuses the other shared flags).
+SHARED_FLAGS = ("output_dir", "data_dir")
+for _name in SHARED_FLAGS:
+    flags.declare_key_flag(_name)
+
 flags.DEFINE_string("checkpoint_path", "", "Checkpoint to decode with (default: the latest in "
                     "--output_dir).")
 flags.DEFINE_string("decode_hparams", "", 'Decoding parameters, "beam_size=4,alpha=0.6".')
@@ -45,7 +48,7 @@ FLAGS = flags.FLAGS
 
 
 def main(argv: list[str]) -> None:
-    if not common.start(argv):
+    if not common.start(argv, SHARED_FLAGS):
         return
     common.require("output_dir")
     sources = [FLAGS.decode_from_file, FLAGS.decode_interactive, FLAGS.decode_split]
@@ -135,9 +138,8 @@ def _write_lines(lines: list[str], path: str) -> None:
 
 
 def run() -> None:
-    """Console-script entry point."""
-    logging.set_verbosity(logging.INFO)
-    app.run(main, argv=sys.argv)
+    """Console-script entry point of `t2t-decoder`."""
+    common.run(main, __name__)
 
 
 if __name__ == "__main__":

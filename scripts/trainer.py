@@ -13,7 +13,6 @@ import difflib
 import functools
 import os
 import signal
-import sys
 
 import gin
 from absl import app, flags, logging
@@ -26,15 +25,15 @@ from t2t.train import mesh, trainer
 from t2t.train.hparams import RunOptions
 from t2t.scripts import common
 
-flags.DEFINE_string("problem", "", "Registered problem name.")
+# Read here, defined in common (listed in --help; common.start refuses the other shared flags).
+SHARED_FLAGS = ("problem", "data_dir", "tmp_dir", "gin_param", "output_dir")
+for _name in SHARED_FLAGS:
+    flags.declare_key_flag(_name)
+
 flags.DEFINE_string("model", "", "Registered model name.")
 flags.DEFINE_string("hparams_set", "", "Registered hparams set (a gin file in hparams/).")
 flags.DEFINE_string("hparams", "", 'Overrides of the set\'s hyperparameters: "name=value,...".')
 flags.DEFINE_multi_string("gin_file", [], "Gin files applied after the hparams set.")
-flags.DEFINE_multi_string("gin_param", [], 'Gin bindings applied last, e.g. "Adam.beta2 = 0.98".')
-flags.DEFINE_string("data_dir", "", "Where the problem's shards and vocabularies live.")
-flags.DEFINE_string("tmp_dir", "", "Scratch space for raw data (default: <data_dir>/tmp).")
-flags.DEFINE_string("output_dir", "", "Checkpoints, config.gin and TensorBoard logs.")
 flags.DEFINE_integer("train_steps", 1000, "Train until the global step reaches this.")
 flags.DEFINE_integer("eval_every", 1000, "Evaluate on the dev split every this many steps.")
 flags.DEFINE_integer("eval_steps", 0, "Teacher-forced dev batches per eval; 0 = whole dev split.")
@@ -60,7 +59,7 @@ FLAGS = flags.FLAGS
 
 
 def main(argv: list[str]) -> None:
-    if not common.start(argv):
+    if not common.start(argv, SHARED_FLAGS):
         return
     common.require("problem", "model", "hparams_set", "data_dir", "output_dir")
     with common.user_errors_as_usage():
@@ -137,9 +136,8 @@ def _check_output_dir_config() -> None:
 
 
 def run() -> None:
-    """Console-script entry point."""
-    logging.set_verbosity(logging.INFO)
-    app.run(main, argv=sys.argv)
+    """Console-script entry point of `t2t-trainer`."""
+    common.run(main, __name__)
 
 
 if __name__ == "__main__":

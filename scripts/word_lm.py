@@ -23,22 +23,34 @@ words and distinct words.
 from __future__ import annotations
 
 import os
-import sys
 
-from absl import app, flags, logging
+from absl import flags, logging
 
-from t2t.speech import transcripts
-from t2t.scripts import char_lm, common
 from t2t.lm.word_lm import WordNgramLM
+from t2t.scripts import common
+from t2t.speech import transcripts
+
+# Read here, defined in common (listed in --help; common.start refuses the other shared flags):
+# the same as t2t-char-lm's, but --order counts words and defaults to 3 (set in `run`).
+SHARED_FLAGS = ("problem", "data_dir", "gin_param", "text_file", "order", "output", "smoothing")
+for _name in SHARED_FLAGS:
+    flags.declare_key_flag(_name)
+DEFAULT_ORDER = 3
+
+flags.DEFINE_string("lexicon", "", "A word list, one word per line (e.g. "
+                    "/usr/share/dict/american-english): words it knows are likelier than "
+                    "other unseen spellings.")
+flags.DEFINE_float("lexicon_count", 5.0, "The unigram pseudo-count of each --lexicon word "
+                   "(5 was best of 0.1-20 on speech_espeak_en's dev split).", lower_bound=0.0)
 
 FLAGS = flags.FLAGS
 
 
 def main(argv: list[str]) -> None:
-    if not common.start(argv):
+    if not common.start(argv, SHARED_FLAGS):
         return
     with common.user_errors_as_usage():
-        sentences = char_lm.training_sentences()
+        sentences = common.lm_training_sentences(transcripts.ALPHABET)
         lexicon = []
         if FLAGS.lexicon:
             lexicon, left_out = read_word_list(os.path.expanduser(FLAGS.lexicon))
@@ -82,14 +94,8 @@ def read_word_list(path: str) -> tuple[list[str], int]:
 
 def run() -> None:
     """Console-script entry point of `t2t-word-lm`."""
-    char_lm.define_flags(default_order=3, unit="words")
-    flags.DEFINE_string("lexicon", "", "A word list, one word per line (e.g. "
-                        "/usr/share/dict/american-english): words it knows are likelier than "
-                        "other unseen spellings.")
-    flags.DEFINE_float("lexicon_count", 5.0, "The unigram pseudo-count of each --lexicon word "
-                       "(5 was best of 0.1-20 on speech_espeak_en's dev split).", lower_bound=0.0)
-    logging.set_verbosity(logging.INFO)
-    app.run(main, argv=sys.argv)
+    FLAGS.set_default("order", DEFAULT_ORDER)
+    common.run(main, __name__)
 
 
 if __name__ == "__main__":

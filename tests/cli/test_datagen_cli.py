@@ -54,6 +54,13 @@ def test_mistyped_flag_is_an_error(tmp_path):
     assert "data_dirr" in result.stderr
 
 
+def test_help_of_the_console_script_lists_the_flags_it_reads():
+    result = _datagen("--help", console_script=True)  # absl exits 1 after --help
+
+    assert "--problem" in result.stdout and "--gin_param" in result.stdout
+    assert "--output_dir" not in result.stdout  # a shared flag t2t-datagen does not read
+
+
 def test_usr_dir_problems_are_registered(tmp_path):
     usr_dir = tmp_path / "my_problems"
     usr_dir.mkdir()
