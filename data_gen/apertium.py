@@ -9,8 +9,9 @@ ASCII art); duplicates are kept once, in file order.
 
 Spanish side: `apertium -u eng-spa` (Debian package `apertium-eng-spa`), one sentence per line, in
 batches; Apertium keeps one output line per input line, and every batch is checked for that. The
-corpus (~23k sentences, 15-25 s of Apertium on 2 cores) is written atomically to tmp_dir and reused
-afterwards; delete it to rebuild (e.g. after changing the fortune files).
+corpus (size and build time: docs/benchmarks.md, "Facts moved from docstrings") is written
+atomically to tmp_dir and reused afterwards; delete it to rebuild (e.g. after changing the fortune
+files).
 """
 from __future__ import annotations
 

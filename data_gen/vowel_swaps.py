@@ -2,8 +2,8 @@
 
 Accents differ most in their vowels: one speaker's "had" is another's "head". Speaking a training
 sentence with a few vowels moved to a neighbour is meant to teach a speech model not to trust every
-vowel, and to lean on the rest of the word (and a language model) instead; on espeak-ng's unseen
-accents it did not help (docs/benchmarks.md, "Vowel swaps"). For example:
+vowel, and to lean on the rest of the word (and a language model) instead (measured on
+espeak-ng's unseen accents: docs/benchmarks.md, "Vowel swaps"). For example:
 
     phonemes = espeak.phonemize(["he had got the bath"], "en-gb")[0]
     # "h|i: h|a|d g|0|t D|@ b|'aa|T"

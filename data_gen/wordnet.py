@@ -3,7 +3,7 @@
 A WordNet data file (`DATA_FILES`) holds one synset per line, "offset ... | gloss", after a
 license header whose lines start with two spaces. A gloss is the synset's definitions and, in
 double quotes, examples of its use: "the mountain climber started to hyperventilate". These
-48,339 examples (47,271 of them spellable in the speech alphabet) are short sentences of
+examples (how many: docs/benchmarks.md, "Facts moved from docstrings") are short sentences of
 present-day English, which a speech problem may add to the text of its language models
 (`SpeechEspeakEn.lm_text_sources`). Definitions are not read.
 """

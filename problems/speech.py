@@ -177,8 +177,8 @@ class SpeechEspeakEn(SpeechProblem):
 
     A sentence belongs to train, dev or test by the hash of its normalized text (dev_percent and
     test_percent of all sentences), and each split takes its first num_<split>_sentences in hash
-    order (0: all of them; fortunes has 9,998 train, 588 dev and 565 test sentences of 3 to 10
-    speakable words). Train sentences are spoken `train_utterances_per_sentence` times by distinct
+    order (0: all of them; the sizes of the splits: docs/benchmarks.md, "Facts moved from
+    docstrings"). Train sentences are spoken `train_utterances_per_sentence` times by distinct
     voices of `train_voices`, dev sentences once by `dev_voice` and test sentences once by
     `test_voice`: two different accents that training never hears, so choices made on dev (e.g.
     augmentation for unseen voices) are made on an unseen voice too, without looking at the test
@@ -188,12 +188,12 @@ class SpeechEspeakEn(SpeechProblem):
     each accent's vowels at more than one place. With `train_vowel_swap_rate` > 0 each vowel of a
     train utterance is, with that probability, spoken as a neighbouring vowel
     (`data_gen.vowel_swaps`; "had" as "head"), while the transcript stays the sentence: unseen
-    accents move vowels, and this asks the model to lean on the rest of the word (measured: no
-    better on the dev voice; docs/benchmarks.md, "Vowel swaps"). Choices are seeded by the
-    sentence, so the corpus is the same on every machine. Wavs are cached in
-    <tmp_dir>/espeak_wavs. The text of the language models (`language_model_text`) comes from
-    `lm_text_sources`: "fortunes" (train-hash fortune sentences) and, if named, "wordnet"
-    (WordNet's example sentences, `data_gen.wordnet`), held-out sentences left out of both.
+    accents move vowels, and this asks the model to lean on the rest of the word (measured:
+    docs/benchmarks.md, "Vowel swaps"). Choices are seeded by the sentence, so the corpus is the
+    same on every machine. Wavs are cached in <tmp_dir>/espeak_wavs. The text of the language
+    models (`language_model_text`) comes from `lm_text_sources`: "fortunes" (train-hash fortune
+    sentences) and, if named, "wordnet" (WordNet's example sentences, `data_gen.wordnet`),
+    held-out sentences left out of both.
 
     Args:
       min_words, max_words: sentence lengths kept, in words.
@@ -312,11 +312,10 @@ class SpeechEspeakEn(SpeechProblem):
     def language_model_text(self, data_dir: str) -> Iterator[str]:
         """Text beyond what is spoken, from each of `lm_text_sources`, never a sentence that
         decoding is scored on. "fortunes": every normalized fortune sentence of any length whose
-        hash puts it in train (22,316 sentences, 1.5 M characters, against 9,998 spoken ones);
-        "wordnet": WordNet's normalized example sentences whose hash puts them in train (42,484
-        more, 1.4 M characters). Either source leaves out any sentence that contains a dev or
-        test sentence (any, not just the first num_<split>_sentences) as a run of whole words
-        (57 fortune sentences, 6 WordNet ones). `data_dir` is not read."""
+        hash puts it in train; "wordnet": WordNet's normalized example sentences whose hash puts
+        them in train. Either source leaves out any sentence that contains a dev or test sentence
+        (any, not just the first num_<split>_sentences) as a run of whole words (sizes:
+        docs/benchmarks.md, "Facts moved from docstrings"). `data_dir` is not read."""
         candidates, _ = fortunes.read_sentences(1, 10 ** 6)
         held_out = {sentence for sentence in candidates
                     if self.min_words <= len(sentence.split()) <= self.max_words

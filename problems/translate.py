@@ -185,9 +185,9 @@ class TranslateProblem(Problem):
 class TranslateEnesApertium(TranslateProblem):
     """English → Spanish, offline: fortune-cookie sentences translated by `apertium -u eng-spa`.
 
-    ~23k distinct sentences (see `t2t.data_gen.apertium`), split by a hash of the English sentence:
-    ~4.5% dev, ~4.5% test (about 1,000 each), the rest train. Needs the Debian packages `fortunes`
-    and `apertium-eng-spa`. The translated corpus is cached in tmp_dir.
+    The distinct sentences of `t2t.data_gen.apertium`, split by a hash of the English sentence:
+    ~4.5% dev, ~4.5% test, the rest train (sizes: docs/benchmarks.md, "Translation"). Needs the
+    Debian packages `fortunes` and `apertium-eng-spa`. The translated corpus is cached in tmp_dir.
 
     Args (besides TranslateProblem's):
       max_sentences: use only the first N English sentences (0 = all); for quick experiments.

@@ -12,9 +12,8 @@ The input projections W·x of all steps are one einsum before the recurrence; th
 
 With `compute_dtype` tf.bfloat16 (`t2t.layers.precision`) both matmuls run in bfloat16 while the
 state, the gates and the outputs stay float32. The recurrent kernel is cast once per call, outside
-the scan, so its gradient is summed over the time steps in bfloat16: on [20, 100, 256] inputs it is
-~1 % off float32's (the input kernel's ~0.4 %). Casting inside the step would halve that at the
-cost of one more cast per step.
+the scan, so its gradient is summed over the time steps in bfloat16, a little further from
+float32's than the input kernel's (measured: docs/benchmarks.md, "Facts moved from docstrings").
 
 Padding: outputs at steps t >= length are 0. The forward direction never looks ahead, so padding
 cannot reach valid steps; the backward direction reverses each sequence within its own length

@@ -7,9 +7,9 @@ its einsum, convolution or recurrent matmul and casts the result back to the inp
 Gradients flow back through the casts, so each weight's gradient arrives in float32 too.
 
 bfloat16 keeps float32's exponent range (no loss scaling is needed, unlike float16) with an 8-bit
-mantissa. Its matmuls run ~2x faster than float32's on this project's CPU, which has AVX512-BF16
-(`benchmarks/compute_dtype_speed.py`), and bfloat16 is the native matmul type of TPUs; on CPUs
-without bfloat16 instructions, measure before turning it on.
+mantissa. It is the native matmul type of TPUs, and CPUs with AVX512-BF16 have bfloat16 matmuls
+too (measured on this project's CPU: docs/benchmarks.md, "bfloat16 compute"); on CPUs without
+bfloat16 instructions, measure (`benchmarks/compute_dtype_speed.py`) before turning it on.
 """
 from __future__ import annotations
 

@@ -39,8 +39,8 @@ ARPA files hold log10 values:
 (probability, words, then the backoff weight if there is one, separated by tabs or spaces).
 
 N-grams are stored in one dict keyed by an integer that spells the word ids in base
-vocabulary size + 1 (digits 1..V), so that n-grams of every order share it without collisions:
-~165 bytes per n-gram: 625 MB for the 3.8M n-grams of CMU Sphinx's US English model (read in 5 s).
+vocabulary size + 1 (digits 1..V), so that n-grams of every order share it without collisions
+(memory and reading time measured: docs/benchmarks.md, "Facts moved from docstrings").
 """
 from __future__ import annotations
 

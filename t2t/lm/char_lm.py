@@ -27,9 +27,8 @@ n instead, D1, D2 or D3 for counts 1, 2, ≥ 3, and gives the subtracted mass to
 
     p(c | h) = max(n(h, c) − D(n(h, c)), 0) / n(h) + (Σ_c' D(n(h, c'))) / n(h) · p(c | h')
 
-where below the full order n(h, c) counts the distinct symbols seen before h c. On the fortune
-text of speech_espeak_en it predicts dev transcripts better than Witten–Bell, and unlike it does not
-get worse from order 7 to 9 (docs/benchmarks.md).
+where below the full order n(h, c) counts the distinct symbols seen before h c (against
+Witten–Bell, measured: docs/benchmarks.md, "Before: 11.9 % test WER").
 
 File format: JSON {"format": "t2t-char-ngram-lm", "version": 2, "order": int, "alphabet": str,
 "smoothing": "witten_bell" | "kneser_ney", "counts": {context: {symbol: count}}}, holding only the

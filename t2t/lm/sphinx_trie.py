@@ -25,8 +25,8 @@ all little-endian:
 
 Paths run backwards: a 2-gram entry of unigram u with word v is the n-gram "v u", a 3-gram entry
 below it with word t is "t v u". Log values are in sphinxbase's log base 1.0001. The header's counts
-may exceed what the arrays hold (Debian's en-us model claims 2,051,547 bigrams and holds
-2,051,541; the arrays are sized by the header): the true counts are read from the next pointers.
+may exceed what the arrays hold (Debian's en-us model does: docs/benchmarks.md, "Facts moved from
+docstrings"; the arrays are sized by the header): the true counts are read from the next pointers.
 """
 from __future__ import annotations
 

@@ -32,10 +32,8 @@ after a word adds α · (log p_word(word) − the word's character-LM score) + �
 Pruning: a frame only tries the classes whose log-probability is at least `min_log_prob` (always at
 least its most likely class). Extensions are scored as one [beam, characters] array, and only the
 `beam_size` best new prefixes are built (no other could survive the frame), so a frame costs a few
-NumPy calls whatever the number of characters tried. Measured on a busy 2-core CPU, a [100 frames,
-30 classes] utterance with beam 16 and a 7-gram LM (8000 sentences) took ~8 ms when most frames are
-confidently blank (a trained model) and ~30 ms when every frame is flat (an untrained one), once
-the LM's per-context cache is warm.
+NumPy calls whatever the number of characters tried (timings: docs/benchmarks.md, "Facts moved
+from docstrings").
 """
 from __future__ import annotations
 

@@ -8,8 +8,8 @@
 Two engines, chosen by the mesh: a batch-only mesh runs under `tf.distribute` (OneDevice, Mirrored,
 MultiWorkerMirrored, TPUStrategy); a mesh with a `model` axis needs DTensor. Why not DTensor for
 everything: on TF 2.21 it cannot take gradients through `tf.while_loop`/`tf.scan` (so no RNNs), and
-a 1-device DTensor mesh ran a train step 1.3–1.4× slower than plain TF on CPU, while MirroredStrategy
-on 4 logical CPU devices cost ~1.1×.
+it is slower than plain TF on CPU where MirroredStrategy costs little (measured: docs/benchmarks.md,
+"Facts moved from docstrings").
 
 The plan's interface (all the trainer uses):
   scope()                 – weights created inside belong to the plan (see t2t.layers.weights)
