@@ -63,10 +63,13 @@ class Inference:
     def decode_texts(self, texts: Sequence[str]) -> list[str]:
         """Encodes each text with the problem's input codec, decodes, returns target text.
 
-        For symbol inputs EOS is appended, as in the stored data; other inputs (e.g. audio
-        features from a wav path) are used as `encode_inputs` returns them.
+        Inputs that the problem stores as symbols (`Problem.SYMBOL_FEATURES`) get EOS, as in the
+        stored data; other inputs (e.g. audio features from a wav path) are used as
+        `encode_inputs` returns them.
         """
-        inputs = [_with_eos_if_symbols(self.problem.encode_inputs(text)) for text in texts]
+        inputs = [self.problem.encode_inputs(text) for text in texts]
+        if "inputs" in self.problem.SYMBOL_FEATURES:
+            inputs = [ids + [EOS_ID] for ids in inputs]
         return [self.problem.decode_targets(ids) for ids in self.decode_ids(inputs)]
 
     def decode_split(self, data_dir: str, split: str,
@@ -81,10 +84,6 @@ class Inference:
             references.append(self.problem.decode_targets(example["targets"].tolist()))
         hypotheses = [self.problem.decode_targets(ids) for ids in self.decode_ids(inputs)]
         return hypotheses, references
-
-
-def _with_eos_if_symbols(encoded: list[int] | np.ndarray) -> list[int] | np.ndarray:
-    return encoded + [EOS_ID] if isinstance(encoded, list) else encoded
 
 
 def _until_eos(ids: np.ndarray) -> list[int]:
