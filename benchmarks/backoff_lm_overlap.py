@@ -38,7 +38,8 @@ from t2t.lm.char_lm import CharNgramLM
 from t2t.speech.prefix_search import ctc_prefix_beam_search
 from t2t.data_gen import wordnet
 from t2t.speech.transcripts import distinct_normalized
-from t2t.models.deepspeech2 import BLANK_ID, lm_characters
+from t2t.speech.ctc_search import lm_characters
+from t2t.speech.transcripts import BLANK_ID
 from t2t.lm.word_lm import WordNgramLM
 from t2t.lm.mixture import InterpolatedWordLM
 from tune_lm import frame_log_probs

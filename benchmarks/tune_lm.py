@@ -32,7 +32,8 @@ from t2t.metrics import error_rates
 from t2t.lm.backoff_lm import BackoffLM
 from t2t.lm.char_lm import CharNgramLM
 from t2t.speech.prefix_search import ctc_prefix_beam_search
-from t2t.models.deepspeech2 import BLANK_ID, lm_characters
+from t2t.speech.ctc_search import lm_characters
+from t2t.speech.transcripts import BLANK_ID
 from t2t.speech.adaptation import UtteranceAdapter
 from t2t.lm.word_lm import WordNgramLM
 from t2t.lm.mixture import InterpolatedWordLM

@@ -9,9 +9,8 @@ many of its output frames are valid (`output_lengths`); the base gives it
 
 An utterance with fewer output frames than CTC needs for its transcript (characters + repeated
 neighbours), or with an empty transcript, cannot be aligned: it is left out of both of the loss's
-sums instead of making the loss infinite. The loss uses TF's CTC kernel (sparse labels), ~10x
-faster on CPU than the dense pure-TF path, but without an XLA kernel: with --xla_compile a CTC model
-does not compile.
+sums instead of making the loss infinite. The loss uses TF's CTC kernel (sparse labels), faster on
+CPU than the dense pure-TF path (docs/benchmarks.md), but without an XLA kernel: with --xla_compile a CTC model does not compile.
 """
 from __future__ import annotations
 

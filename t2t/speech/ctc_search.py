@@ -159,8 +159,7 @@ def lm_characters(lm: CharNgramLM) -> dict[int, str]:
     return {FIRST_CHARACTER_ID + i: char for i, char in enumerate(lm.alphabet)}
 
 
-# Plain Python at trace time: AutoGraph would convert the LMs' loading loops and run them ~10x
-# slower.
+# Plain Python at trace time: AutoGraph would convert the LMs' loading loops and slow them down.
 @tf.autograph.experimental.do_not_convert
 def ctc_search_for(params: CtcDecodeParams, vocab_size: int) -> CtcSearch:
     """The strategy `params` asks for, for a model with `vocab_size` classes: LM-fused beam search

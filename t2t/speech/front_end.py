@@ -52,7 +52,7 @@ class AudioFrontEnd(InputEncoder):
                  conv_channels: Sequence[int] = (128, 128), name: str | None = None):
         super().__init__(name=name)
         if feature_size <= 0 or feature_size % num_mel_bins:
-            raise ValueError(f"{self.name}: input_feature_size {feature_size} is not a positive "
+            raise ValueError(f"{self.name}: input feature size {feature_size} is not a positive "
                              f"multiple of num_mel_bins {num_mel_bins}")
         if not conv_channels:
             raise ValueError(f"{self.name}: needs at least one convolution")

@@ -6,7 +6,8 @@ utterance under
 
 where p_ctc sums over every frame alignment of y, p_lm is a `CharNgramLM` (END included, so the LM
 also scores where the sentence stops) and |y| counts characters. Plain NumPy and Python, run per
-utterance on the host (`models/deepspeech2.py` calls it through `tf.numpy_function`).
+utterance on the host (`t2t.speech.ctc_search.CtcLmBeamSearch` calls it through
+`tf.numpy_function`).
 
 With a `WordNgramLM` as well, p_lm is a word-level model over an open vocabulary: each finished
 word w (ended by a space or by the end of the sentence) is scored log p_word(w | words before),
