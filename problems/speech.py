@@ -163,11 +163,10 @@ class SpeechProblem(Problem, LanguageModelTextSource):
                 "targets": tf.cast(example["targets"], tf.int32)}
 
 
-def split_of(sentence: str, dev_percent: int, test_percent: int) -> str:
-    """The split a sentence belongs to, from a stable hash of its text (percentiles)."""
-    split = HashSplit([("dev", dev_percent / 100), ("test", test_percent / 100)], rest="train",
-                      buckets=100)
-    return split(sentence)
+def sentence_split(dev_percent: int, test_percent: int) -> HashSplit:
+    """Maps a sentence to its split by a stable hash of its text (percentiles, dev first)."""
+    return HashSplit([("dev", dev_percent / 100), ("test", test_percent / 100)], rest="train",
+                     buckets=100)
 
 
 @register_problem
@@ -228,7 +227,7 @@ class SpeechEspeakEn(SpeechProblem):
                              f"be between 1 and the {len(train_voices)} train voices")
         self.num_sentences = {"train": num_train_sentences, "dev": num_dev_sentences,
                               "test": num_test_sentences}
-        self.dev_percent, self.test_percent = dev_percent, test_percent
+        self.split_of = sentence_split(dev_percent, test_percent)
         self.min_words, self.max_words = min_words, max_words
         self.train_voices, self.dev_voice, self.test_voice = (list(train_voices), dev_voice,
                                                               test_voice)
@@ -256,7 +255,7 @@ class SpeechEspeakEn(SpeechProblem):
         logging.info("fortunes: %d sentences of %d..%d words; left out: %s", len(candidates),
                      self.min_words, self.max_words, dict(dropped))
         in_split = [sentence for sentence in candidates
-                    if split_of(sentence, self.dev_percent, self.test_percent) == split]
+                    if self.split_of(sentence) == split]
         in_split.sort(key=lambda sentence: hashlib.sha256(sentence.encode("utf-8")).digest())
         wanted = self.num_sentences[split] or len(in_split)
         if len(in_split) < wanted:
@@ -319,12 +318,12 @@ class SpeechEspeakEn(SpeechProblem):
         candidates, _ = fortunes.read_sentences(1, 10 ** 6)
         held_out = {sentence for sentence in candidates
                     if self.min_words <= len(sentence.split()) <= self.max_words
-                    and split_of(sentence, self.dev_percent, self.test_percent) != "train"}
+                    and self.split_of(sentence) != "train"}
         for source in self.lm_text_sources:
             kept = left_out = 0
             for sentence in (candidates if source == "fortunes"
                              else transcripts.distinct_normalized(wordnet.example_sentences())):
-                if split_of(sentence, self.dev_percent, self.test_percent) != "train":
+                if self.split_of(sentence) != "train":
                     continue
                 if _contains_any(sentence.split(), held_out, self.min_words, self.max_words):
                     left_out += 1

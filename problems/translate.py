@@ -22,31 +22,31 @@ from __future__ import annotations
 import abc
 import itertools
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import gin
 
-from t2t.metrics.text import bleu, exact_match
-from t2t.data_gen import apertium, fortunes, parallel_text
 from t2t.data import shards
-from t2t.data_gen.parallel_text import Pair
-from t2t.data.vocab import MODEL_TYPES, Vocabulary, train_vocabulary
 from t2t.data.hash_split import HashSplit
+from t2t.data.vocab import MODEL_TYPES, Vocabulary, train_vocabulary
+from t2t.data_gen import apertium, fortunes, parallel_text
+from t2t.data_gen.parallel_text import Pair
+from t2t.metrics.text import bleu, exact_match
 from t2t.modality import SymbolModality
 from t2t.model import ProblemInfo
 from t2t.problem import Problem
 from t2t.registry import register_problem
 
 
-def split_of_sentence(sentence: str, dev_fraction: float, test_fraction: float) -> str:
-    """"dev", "test" or "train" from a stable hash of `sentence`, stripped (the same on every
-    machine).
+def sentence_split(dev_fraction: float, test_fraction: float) -> Callable[[str], str]:
+    """Maps a sentence to "dev", "test" or "train" by a stable hash of it, stripped (the same on
+    every machine).
 
     A sentence lands in dev with probability `dev_fraction`, in test with `test_fraction`; since
     the split depends on the sentence alone, a sentence occurring twice never spans two splits.
     """
     split_of = HashSplit([("dev", dev_fraction), ("test", test_fraction)], rest="train")
-    return split_of(sentence.strip())
+    return lambda sentence: split_of(sentence.strip())
 
 
 class TranslateProblem(Problem):
@@ -201,13 +201,13 @@ class TranslateEnesApertium(TranslateProblem):
                  fortunes_dir: str = fortunes.FORTUNES_DIR):
         super().__init__(vocab_size, vocab_type, shared_vocab, max_chars)
         self.max_sentences = max_sentences
-        self.dev_fraction, self.test_fraction = dev_fraction, test_fraction
+        self.split_of = sentence_split(dev_fraction, test_fraction)
         self.fortunes_dir = fortunes_dir
 
     def text_pairs(self, split: str, tmp_dir: str) -> Iterator[Pair]:
         corpus = apertium.build_corpus(tmp_dir, self.max_sentences, self.fortunes_dir)
         for english, spanish in parallel_text.read_tsv(corpus):
-            if split_of_sentence(english, self.dev_fraction, self.test_fraction) == split:
+            if self.split_of(english) == split:
                 yield english, spanish
 
 
@@ -250,10 +250,10 @@ class TranslateFiles(TranslateProblem):
         if split != "train" and self.files[split]:
             yield from _read_pairs(self.files[split])
             return
-        dev_fraction, test_fraction = (0.0 if self.files[carved] else self.carve_fraction
-                                       for carved in ("dev", "test"))
+        split_of = sentence_split(*(0.0 if self.files[carved] else self.carve_fraction
+                                    for carved in ("dev", "test")))
         for pair in _read_pairs(self.files["train"]):
-            if split_of_sentence(pair[0], dev_fraction, test_fraction) == split:
+            if split_of(pair[0]) == split:
                 yield pair
 
 

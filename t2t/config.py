@@ -25,7 +25,6 @@ import gin
 from gin import config_parser
 
 from t2t import registry
-
 from t2t.data import atomic_files
 
 CONFIG_FILE = "config.gin"
@@ -138,11 +137,12 @@ class _NamesOnly(config_parser.ParserDelegate):
 
 def macro_value(name: str) -> Any:
     """The value bound to macro `name`; an unknown name raises HparamsError with close names."""
-    if name not in macro_names():
-        close = difflib.get_close_matches(name, macro_names(), n=3)
+    known = macro_names()
+    if name not in known:
+        close = difflib.get_close_matches(name, known, n=3)
         hint = f" Did you mean {', '.join(close)}?" if close else ""
         raise HparamsError(f"--hparams: unknown hyperparameter {name!r}.{hint} "
-                           f"Known: {', '.join(macro_names()) or 'none (no --hparams_set?)'}")
+                           f"Known: {', '.join(known) or 'none (no --hparams_set?)'}")
     return gin.query_parameter(f"{name}/macro.value")
 
 

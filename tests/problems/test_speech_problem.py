@@ -15,7 +15,7 @@ from t2t.problems.speech import (
     VOCAB_SIZE,
     LibrispeechClean100,
     SpeechEspeakEn,
-    split_of,
+    sentence_split,
     unzigzag,
     zigzag,
 )
@@ -224,7 +224,7 @@ def test_wordnet_language_model_text_adds_examples_but_never_a_held_out_sentence
     dev_sentence = SpeechEspeakEn().sentences("dev")[0]
     train_examples = [text for text in (f"the {word} sat on the mat" for word in
                                         ("cat", "dog", "hen", "owl", "fox", "cow", "pig"))
-                      if split_of(text, 5, 5) == "train"][:2]
+                      if sentence_split(5, 5)(text) == "train"][:2]
     raw = [f"{train_examples[0].capitalize()}!", f"As one said, {dev_sentence}", dev_sentence,
            "digits 1984 are not spelled", train_examples[1], train_examples[0]]
     monkeypatch.setattr(wordnet, "example_sentences", lambda: iter(raw))

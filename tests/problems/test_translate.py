@@ -11,7 +11,7 @@ from t2t import registry
 from t2t.data import shards
 from t2t.data_gen import apertium, fortunes, parallel_text
 from t2t.ids import EOS_ID
-from t2t.problems.translate import TranslateEnesApertium, TranslateFiles, split_of_sentence
+from t2t.problems.translate import TranslateEnesApertium, TranslateFiles, sentence_split
 
 needs_apertium = pytest.mark.skipif(
     shutil.which("apertium") is None or not os.path.isdir(fortunes.FORTUNES_DIR),
@@ -55,7 +55,7 @@ def test_apertium_problem_writes_disjoint_splits_and_a_vocabulary(apertium_data)
     assert not english["dev"] & english["test"]
     assert 10 <= len(splits["dev"]) <= 50 and 10 <= len(splits["test"]) <= 50  # ~4.5% of 600
     for source, _ in splits["dev"]:
-        assert split_of_sentence(source, 0.045, 0.045) == "dev"
+        assert sentence_split(0.045, 0.045)(source) == "dev"
 
 
 @needs_apertium
